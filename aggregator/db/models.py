@@ -1,0 +1,256 @@
+"""The stored review record and what it points to, portable across SQLite and PostgreSQL.
+
+Each review keeps the RAW values the page gave next to the NORMALISED values the pipelines
+made of them, so a better normaliser can be re-run without a re-crawl. The canonical URL is a
+review's identity: re-crawls update the row in place (see `aggregator.db.upsert`).
+
+The schema itself is created by the Alembic migrations in `aggregator/migrations/`; these
+models must stay in step with them (tests/test_db.py compares the two).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+VERDICTS = ("positive", "mixed", "negative")
+VERDICT_SOURCES = ("rating", "text", "label", "inferred", "manual")
+RUN_STATUSES = ("running", "ok", "empty", "failed")
+
+# Deterministic constraint names, so later migrations (and SQLite batch mode) can refer to them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on both backends.
+
+    SQLite has no timezone type and hands back naive values; this stores UTC and always
+    returns an aware datetime, so code and exports never mix naive and aware times.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: store timezone-aware UTC times")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+# JSONB on PostgreSQL (indexable, compact); plain JSON text elsewhere.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IS NULL OR {column} IN ({quoted})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: UTCDateTime(),
+        date: Date(),
+        dict[str, Any]: JSONType,
+        list[str]: JSONType,
+    }
+
+
+class Publication(Base):
+    __tablename__ = "publications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    """Registry key (aggregator/publications.toml)."""
+    name: Mapped[str] = mapped_column(Text)
+    domain: Mapped[str | None] = mapped_column(Text)
+    """The first of the registry's domains."""
+    country: Mapped[str | None] = mapped_column(String(8))
+    language: Mapped[str | None] = mapped_column(String(16))
+    scale: Mapped[str | None] = mapped_column(String(32))
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    provisional: Mapped[bool] = mapped_column(default=False)
+    """True for an outlet met in a crawl but not (yet) described by the registry."""
+
+
+class Critic(Base):
+    __tablename__ = "critics"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    """Display name, as first seen."""
+    key: Mapped[str] = mapped_column(Text, unique=True)
+    """Identity used for matching; first version: lower-cased, accent-folded name. Kept apart
+    from `name` because evidence-based merging and aliases will change how keys are chosen."""
+
+
+class Film(Base):
+    __tablename__ = "films"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    year: Mapped[int | None]
+    key: Mapped[str] = mapped_column(Text, index=True)
+    """Film key (aggregator.names.film_key): case- and punctuation-insensitive title."""
+    uid: Mapped[str] = mapped_column(Text, unique=True)
+    """f"{key}|{year or ''}": one row per titled film per year."""
+
+    @staticmethod
+    def make_uid(key: str, year: int | None) -> str:
+        return f"{key}|{year if year is not None else ''}"
+
+
+class ReviewCritic(Base):
+    """A review's author, in byline order; co-written reviews have several."""
+
+    __tablename__ = "review_critics"
+
+    review_id: Mapped[int] = mapped_column(
+        ForeignKey("reviews.id", ondelete="CASCADE"), primary_key=True
+    )
+    critic_id: Mapped[int] = mapped_column(ForeignKey("critics.id"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    critic: Mapped[Critic] = relationship(lazy="joined")
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+    __table_args__ = (CheckConstraint(_in("status", RUN_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    spider: Mapped[str] = mapped_column(Text)
+    args: Mapped[dict[str, Any] | None]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    finish_reason: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    items_scraped: Mapped[int] = mapped_column(Integer, default=0)
+    reviews_new: Mapped[int] = mapped_column(Integer, default=0)
+    reviews_updated: Mapped[int] = mapped_column(Integer, default=0)
+    reviews_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    dropped: Mapped[dict[str, Any] | None]
+    """{reason: count} of items the pipelines dropped."""
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+    __table_args__ = (
+        CheckConstraint(_in("verdict", VERDICTS), name="verdict"),
+        CheckConstraint(_in("verdict_source", VERDICT_SOURCES), name="verdict_source"),
+        CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_range"),
+        Index("ix_reviews_published", "published"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    """Canonical URL: the review's identity (the unique constraint is the url index)."""
+    page_url: Mapped[str | None] = mapped_column(Text)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id"), index=True)
+    film_id: Mapped[int | None] = mapped_column(ForeignKey("films.id"), index=True)
+    spider: Mapped[str | None] = mapped_column(Text)
+
+    # --- raw, as scraped ---------------------------------------------------------------
+    publication_raw: Mapped[str | None] = mapped_column(Text)
+    critic_raw: Mapped[list[str] | None]
+    critic_urls: Mapped[list[str] | None]
+    film_raw: Mapped[str | None] = mapped_column(Text)
+    film_year_raw: Mapped[str | None] = mapped_column(Text)
+    film_ids_raw: Mapped[list[str] | None]
+    rating_raw: Mapped[str | None] = mapped_column(Text)
+    rating_parts: Mapped[dict[str, Any] | None]
+    label_raw: Mapped[str | None] = mapped_column(Text)
+    published_raw: Mapped[str | None] = mapped_column(Text)
+    headline: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    source_format: Mapped[str | None] = mapped_column(String(32))
+
+    # --- normalised --------------------------------------------------------------------
+    rating_value: Mapped[float | None] = mapped_column(Float)
+    rating_best: Mapped[float | None] = mapped_column(Float)
+    rating_worst: Mapped[float | None] = mapped_column(Float)
+    scale: Mapped[str | None] = mapped_column(String(32))
+    score: Mapped[float | None] = mapped_column(Float)
+    verdict: Mapped[str | None] = mapped_column(String(16))
+    fresh: Mapped[bool | None]
+    verdict_source: Mapped[str | None] = mapped_column(String(16))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    published: Mapped[date | None]
+
+    # --- bookkeeping -------------------------------------------------------------------
+    content_hash: Mapped[str] = mapped_column(String(64))
+    """Hash of the crawled raw + normalised values (not of manual edits): see upsert."""
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crawl_runs.id", ondelete="SET NULL")
+    )
+
+    publication: Mapped[Publication] = relationship(lazy="joined")
+    film: Mapped[Film | None] = relationship(lazy="joined")
+    authors: Mapped[list[ReviewCritic]] = relationship(
+        order_by=ReviewCritic.position, cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def critic_names(self) -> list[str]:
+        return [link.critic.name for link in self.authors]
+
+
+class ReviewRevision(Base):
+    """The previous values of a review whose text or rating a re-crawl changed."""
+
+    __tablename__ = "review_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(
+        ForeignKey("reviews.id", ondelete="CASCADE"), index=True
+    )
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
+    rating_raw: Mapped[str | None] = mapped_column(Text)
+    score: Mapped[float | None] = mapped_column(Float)
+    verdict: Mapped[str | None] = mapped_column(String(16))
+    headline: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))

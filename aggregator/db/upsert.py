@@ -1,0 +1,507 @@
+"""Storing a batch of normalised reviews, and the bookkeeping of crawl runs.
+
+A review's identity is its canonical URL. `save_reviews` handles a whole batch with a few
+set-based statements: get-or-create the batch's publications, critics and films, read the
+batch's existing reviews in one select, then insert the new ones, update the changed ones
+(keeping their previous values as a revision) and only touch `last_seen` on the rest.
+
+Every insert is "insert … on conflict do nothing" followed by a select, and rows are written
+in sorted key order, so two processes writing the same URLs at once neither duplicate rows nor
+deadlock each other. The caller owns the transaction: it commits once per batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import Table, delete, select, update
+from sqlalchemy.orm import Session
+
+from aggregator.db.models import (
+    VERDICT_SOURCES,
+    VERDICTS,
+    CrawlRun,
+    Critic,
+    Film,
+    Publication,
+    Review,
+    ReviewCritic,
+    ReviewRevision,
+    utcnow,
+)
+from aggregator.items import ReviewItem
+
+CHUNK = 500
+"""Rows per IN (...) list: far below SQLite's bound-parameter limit."""
+
+# Fields a change of which keeps the old values as a ReviewRevision ("the text or rating").
+REVISED_FIELDS = ("rating_raw", "rating_parts", "score", "verdict", "headline", "text")
+# Set by a person (verdict_source "manual"): a crawl never overwrites them.
+MANUAL_FIELDS = ("verdict", "fresh", "verdict_source", "confidence")
+# Finish reasons of a run that ended as planned; any other reason marks the run failed.
+OK_FINISH_REASONS = frozenset(
+    {"finished", "closespider_itemcount", "closespider_pagecount", "closespider_timeout"}
+)
+
+
+@dataclass
+class UpsertCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    """Items not stored, by reason ("missing_url", "invalid_score", ...)."""
+
+    @property
+    def stored(self) -> int:
+        """Reviews written or confirmed by the batch (new + updated + unchanged)."""
+        return self.new + self.updated + self.unchanged
+
+    def __add__(self, other: UpsertCounts) -> UpsertCounts:
+        skipped = dict(self.skipped)
+        for reason, count in other.skipped.items():
+            skipped[reason] = skipped.get(reason, 0) + count
+        return UpsertCounts(
+            self.new + other.new,
+            self.updated + other.updated,
+            self.unchanged + other.unchanged,
+            skipped,
+        )
+
+
+def critic_key(name: str) -> str:
+    """Matching key of a critic, first version: accent-folded, case-folded, spaces collapsed."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(folded.casefold().split())
+
+
+def fallback_film_key(title: str) -> str:
+    """Used only when aggregator.names is unavailable: folded title, punctuation dropped."""
+    decomposed = unicodedata.normalize("NFKD", title.replace("&", " and "))
+    kept = "".join(
+        ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch)
+    )
+    return " ".join(kept.casefold().split())
+
+
+def film_key_of(title: str) -> str:
+    """The film key of `title` (aggregator.names.film_key), "" for a title with no letter or
+    digit. Imported lazily: names.py is developed alongside and only needed here."""
+    try:
+        from aggregator.names import film_key
+    except ImportError:
+        return fallback_film_key(title)
+    try:
+        return film_key(title) or ""
+    except ValueError:
+        return ""
+
+
+# --- validation and hashing ------------------------------------------------------------------
+
+
+def item_problem(item: ReviewItem) -> str | None:
+    """Why `item` cannot be stored, or None. The validate pipeline should have caught these;
+    the store checks again rather than let one bad item abort a batch."""
+    if not (item.url and item.url.strip()):
+        return "missing_url"
+    if not item.publication:
+        return "missing_publication"
+    if item.verdict is not None and item.verdict not in VERDICTS:
+        return "invalid_verdict"
+    if item.verdict_source is not None and item.verdict_source not in VERDICT_SOURCES:
+        return "invalid_verdict_source"
+    for name, low, high in (("score", 0, 100), ("confidence", 0, 1)):
+        value = getattr(item, name)
+        if value is not None and not (
+            isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high
+        ):
+            return f"invalid_{name}"
+    if item.published is not None and not isinstance(item.published, date):
+        return "invalid_published"
+    if item.film_year is not None and not isinstance(item.film_year, int):
+        return "invalid_film_year"
+    return None
+
+
+def _published(item: ReviewItem) -> date | None:
+    value = item.published
+    return value.date() if isinstance(value, datetime) else value
+
+
+def content_hash(item: ReviewItem) -> str:
+    """Hash of what the page said and what the pipelines made of it (not page_url/spider:
+    fetching the same review from another address is not a change)."""
+    payload = {
+        "publication": item.publication,
+        "critics": list(item.critics),
+        "film": [item.film_title, item.film_year, item.film_key],
+        "published": _published(item),
+        **{name: getattr(item, name) for name in _HASHED_ITEM_FIELDS},
+    }
+    encoded = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+_RAW_FIELDS = (
+    "publication_raw", "critic_raw", "critic_urls", "film_raw", "film_year_raw", "film_ids_raw",
+    "rating_raw", "rating_parts", "label_raw", "published_raw", "headline", "text", "language",
+    "source_format",
+)  # fmt: skip
+_NORMALISED_FIELDS = (
+    "rating_value", "rating_best", "rating_worst", "scale", "score", "verdict", "fresh",
+    "verdict_source", "confidence",
+)  # fmt: skip
+_HASHED_ITEM_FIELDS = _RAW_FIELDS + _NORMALISED_FIELDS
+
+
+# --- get-or-create ---------------------------------------------------------------------------
+
+
+def _insert(session: Session, table: Table):
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:  # pragma: no cover - make_engine refuses other backends
+        raise NotImplementedError(f"upsert is not implemented for {dialect}")
+    return insert(table)
+
+
+def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _get_or_create(
+    session: Session, model: type, key_column: str, rows: dict[str, dict[str, Any]]
+) -> dict[str, int]:
+    """{key: id} for `rows` ({key: column values}), inserting the missing ones."""
+    if not rows:
+        return {}
+    table = model.__table__
+    ordered = [rows[key] for key in sorted(rows)]  # one lock order for every process
+    for chunk in _chunks(ordered):
+        session.execute(_insert(session, table).on_conflict_do_nothing(), list(chunk))
+    column = table.c[key_column]
+    ids: dict[str, int] = {}
+    for chunk in _chunks(sorted(rows)):
+        for key, row_id in session.execute(select(column, table.c.id).where(column.in_(chunk))):
+            ids[key] = row_id
+    return ids
+
+
+def _publication_row(key: str, entry: Any, item: ReviewItem) -> dict[str, Any]:
+    if entry is None:
+        # An outlet the registry does not know: kept, but flagged for a person to describe.
+        return {
+            "key": key,
+            "name": item.publication_raw or key,
+            "domain": urlsplit(item.url or "").hostname,
+            "country": None,
+            "language": item.language,
+            "scale": item.scale,
+            "weight": 1.0,
+            "provisional": True,
+        }
+    domains = tuple(getattr(entry, "domains", ()) or ())
+    weight = getattr(entry, "weight", None)
+    return {
+        "key": key,
+        "name": getattr(entry, "name", None) or key,
+        "domain": domains[0] if domains else None,
+        "country": getattr(entry, "country", None),
+        "language": getattr(entry, "language", None),
+        "scale": getattr(entry, "scale", None),
+        "weight": 1.0 if weight is None else float(weight),
+        "provisional": bool(getattr(entry, "provisional", False)),
+    }
+
+
+def _publication_ids(
+    session: Session, items: Iterable[ReviewItem], publications: Mapping[str, Any]
+) -> dict[str, int]:
+    rows: dict[str, dict[str, Any]] = {}
+    for item in items:
+        if item.publication not in rows:
+            entry = publications.get(item.publication)
+            rows[item.publication] = _publication_row(item.publication, entry, item)
+    ids = _get_or_create(session, Publication, "key", rows)
+    # The registry is the source of truth: refresh rows it describes differently now (rare,
+    # so compared first rather than rewritten on every batch).
+    registry_keys = sorted(key for key in rows if publications.get(key) is not None)
+    columns = [c for c in Publication.__table__.c if c.name not in ("id", "key")]
+    stale = []
+    for chunk in _chunks(registry_keys):
+        stmt = select(Publication.__table__).where(Publication.key.in_(chunk))
+        for stored in session.execute(stmt).mappings():
+            wanted = rows[stored["key"]]
+            if any(stored[c.name] != wanted[c.name] for c in columns):
+                stale.append({"id": stored["id"], **{c.name: wanted[c.name] for c in columns}})
+    if stale:
+        session.execute(update(Publication), stale)
+    return ids
+
+
+def _critic_ids(session: Session, items: Iterable[ReviewItem]) -> dict[str, int]:
+    rows: dict[str, dict[str, Any]] = {}
+    for item in items:
+        for name in item.critics:
+            key = critic_key(name or "")
+            if key and key not in rows:
+                rows[key] = {"key": key, "name": " ".join(name.split())}
+    return _get_or_create(session, Critic, "key", rows)
+
+
+def _film_uid(item: ReviewItem) -> tuple[str, dict[str, Any]] | None:
+    if not (item.film_title and item.film_title.strip()):
+        return None
+    key = item.film_key or film_key_of(item.film_title)
+    if not key:
+        return None
+    uid = Film.make_uid(key, item.film_year)
+    row = {"uid": uid, "key": key, "title": item.film_title.strip(), "year": item.film_year}
+    return uid, row
+
+
+def _film_ids(session: Session, items: Iterable[ReviewItem]) -> dict[str, int]:
+    rows: dict[str, dict[str, Any]] = {}
+    for uid, row in filter(None, (_film_uid(item) for item in items)):
+        rows.setdefault(uid, row)  # the title as the batch first spelled it
+    return _get_or_create(session, Film, "uid", rows)
+
+
+# --- the batch -------------------------------------------------------------------------------
+
+
+_EXISTING_COLUMNS = (Review.id, Review.url, Review.content_hash, Review.verdict_source)
+# Read only for changed reviews: the text is the bulk of a row.
+_REVISED_COLUMNS = (Review.url, *[getattr(Review, name) for name in REVISED_FIELDS])
+
+
+def save_reviews(
+    session: Session,
+    items: Iterable[ReviewItem],
+    publications: Mapping[str, Any] | None,
+    run_id: int | None = None,
+) -> UpsertCounts:
+    """Insert, update or confirm a batch of normalised reviews; the caller commits.
+
+    `publications` maps registry keys to entries (attributes key, name, domains, country,
+    language, scale, weight, provisional); a key it lacks is stored as a provisional outlet.
+    Items that cannot be stored are counted in `UpsertCounts.skipped` by reason.
+    """
+    counts = UpsertCounts()
+    batch: dict[str, ReviewItem] = {}
+    for item in items:
+        problem = item_problem(item)
+        if problem:
+            counts.skipped[problem] = counts.skipped.get(problem, 0) + 1
+            continue
+        batch.pop(item.url, None)  # the last occurrence of a url wins
+        batch[item.url] = item
+    if not batch:
+        return counts
+
+    now = utcnow()
+    ordered = [batch[url] for url in sorted(batch)]
+    arrival = list(batch.values())  # new names and titles are taken as first met
+    publication_ids = _publication_ids(session, arrival, publications or {})
+    critic_ids = _critic_ids(session, arrival)
+    film_ids = _film_ids(session, arrival)
+    hashes = {item.url: content_hash(item) for item in ordered}
+
+    def values(item: ReviewItem) -> dict[str, Any]:
+        film = _film_uid(item)
+        return {
+            "url": item.url,
+            "page_url": item.page_url,
+            "spider": item.spider,
+            "publication_id": publication_ids[item.publication],
+            "film_id": film_ids[film[0]] if film else None,
+            **{name: getattr(item, name) for name in _HASHED_ITEM_FIELDS},
+            "published": _published(item),
+            "content_hash": hashes[item.url],
+            "last_seen": now,
+            "updated_at": now,
+            "last_run_id": run_id,
+        }
+
+    existing = _existing(session, list(batch))
+    inserted = _insert_new(session, [i for i in ordered if i.url not in existing], values, now)
+    counts.new = len(inserted)
+    if len(inserted) < len(ordered) - len(existing):
+        # Another process inserted some of these since our select: treat them as existing.
+        raced = [url for url in batch if url not in existing and url not in inserted]
+        existing.update(_existing(session, raced))
+
+    changed = [batch[url] for url in sorted(existing) if existing[url]["content_hash"] != hashes[url]]
+    unchanged_ids = sorted(
+        row["id"] for url, row in existing.items() if row["content_hash"] == hashes[url]
+    )
+    _update_changed(session, changed, existing, values, run_id, now)
+    counts.updated = len(changed)
+    counts.unchanged = len(unchanged_ids)
+    _touch(session, unchanged_ids, run_id, now)
+
+    links = {url: review_id for url, review_id in inserted.items()}
+    links.update({item.url: existing[item.url]["id"] for item in changed})
+    _link_critics(session, [batch[url] for url in sorted(links)], links, critic_ids)
+    return counts
+
+
+def _existing(
+    session: Session, urls: Sequence[str], columns: Sequence[Any] = _EXISTING_COLUMNS
+) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(sorted(urls)):
+        stmt = select(*columns).where(Review.url.in_(chunk))
+        for row in session.execute(stmt).mappings():
+            found[row["url"]] = dict(row)
+    return found
+
+
+def _insert_new(session, items, values, now) -> dict[str, int]:
+    """{url: id} of the reviews this call inserted (a url inserted concurrently is absent)."""
+    table = Review.__table__
+    inserted: dict[str, int] = {}
+    for chunk in _chunks(items):
+        rows = [{**values(item), "first_seen": now} for item in chunk]
+        stmt = (
+            _insert(session, table)
+            .on_conflict_do_nothing(index_elements=["url"])
+            .returning(table.c.id, table.c.url)
+        )
+        for review_id, url in session.execute(stmt, rows):
+            inserted[url] = review_id
+    return inserted
+
+
+def _update_changed(session, items, existing, values, run_id, now) -> None:
+    if not items:
+        return
+    previous = _existing(session, [item.url for item in items], _REVISED_COLUMNS)
+    revisions, plain, manual = [], [], []
+    for item in items:
+        old = {**existing[item.url], **previous[item.url]}
+        new = values(item)
+        if old["verdict_source"] == "manual":
+            for name in MANUAL_FIELDS:
+                new.pop(name)
+            target = manual
+        else:
+            target = plain
+        target.append({"id": old["id"], **new})
+        if any(old[name] != new.get(name, old[name]) for name in REVISED_FIELDS):
+            revisions.append(
+                {
+                    "review_id": old["id"],
+                    "replaced_at": now,
+                    "run_id": run_id,
+                    **{n: old[n] for n in ("rating_raw", "score", "verdict", "headline", "text")},
+                    "content_hash": old["content_hash"],
+                }
+            )
+    if revisions:
+        session.execute(_insert(session, ReviewRevision.__table__), revisions)
+    for rows in (plain, manual):  # one executemany per column set
+        if rows:
+            session.execute(update(Review), sorted(rows, key=lambda row: row["id"]))
+
+
+def _touch(session: Session, review_ids: Sequence[int], run_id: int | None, now) -> None:
+    seen: dict[str, Any] = {"last_seen": now}
+    if run_id is not None:
+        seen["last_run_id"] = run_id
+    for chunk in _chunks(review_ids):
+        session.execute(
+            update(Review).where(Review.id.in_(chunk)).values(**seen),
+            execution_options={"synchronize_session": False},
+        )
+
+
+def _link_critics(session, items, review_ids, critic_ids) -> None:
+    if not items:
+        return
+    ids = [review_ids[item.url] for item in items]
+    for chunk in _chunks(sorted(ids)):
+        session.execute(delete(ReviewCritic).where(ReviewCritic.review_id.in_(chunk)))
+    rows = []
+    for item in items:
+        seen: set[int] = set()
+        for name in item.critics:
+            critic_id = critic_ids.get(critic_key(name or ""))
+            if critic_id is not None and critic_id not in seen:
+                seen.add(critic_id)
+                rows.append(
+                    {"review_id": review_ids[item.url], "critic_id": critic_id, "position": len(seen) - 1}
+                )
+    table = ReviewCritic.__table__
+    for chunk in _chunks(rows):
+        session.execute(_insert(session, table).on_conflict_do_nothing(), list(chunk))
+
+
+# --- crawl runs ------------------------------------------------------------------------------
+
+
+def start_run(session: Session, spider: str, args: Mapping[str, Any] | None = None) -> int:
+    """Record a run as "running" and return its id. Commits at once, so the run is visible to
+    `aggregator runs` during the crawl and no SQLite write lock is held across it."""
+    run = CrawlRun(spider=spider, args=_jsonable(dict(args or {})), status="running")
+    session.add(run)
+    session.commit()
+    return run.id
+
+
+def finish_run(
+    session: Session,
+    run_id: int,
+    *,
+    finish_reason: str | None,
+    stats: Mapping[str, Any],
+    counts: UpsertCounts,
+    dropped: Mapping[str, int],
+) -> CrawlRun:
+    """Close a run: "failed" for an error finish reason, else "ok" when it stored or saw at
+    least one review and "empty" when it stored none (a broken spider must not look fine).
+    Commits."""
+    run = session.get(CrawlRun, run_id)
+    if run is None:
+        raise LookupError(f"no crawl run with id {run_id}")
+    run.finished_at = utcnow()
+    run.finish_reason = finish_reason
+    run.pages = int(stats.get("response_received_count", 0) or 0)
+    run.items_scraped = int(stats.get("item_scraped_count", 0) or 0)
+    run.errors = int(stats.get("log_count/ERROR", 0) or 0)
+    run.reviews_new, run.reviews_updated = counts.new, counts.updated
+    run.reviews_unchanged = counts.unchanged
+    all_dropped = dict(dropped)
+    for reason, count in counts.skipped.items():
+        all_dropped[f"store/{reason}"] = all_dropped.get(f"store/{reason}", 0) + count
+    run.dropped = {str(k): int(v) for k, v in sorted(all_dropped.items())}
+    if finish_reason not in OK_FINISH_REASONS:
+        run.status = "failed"
+    else:
+        run.status = "ok" if counts.stored > 0 else "empty"
+    session.commit()
+    return run
+
+
+def list_runs(session: Session, limit: int = 20) -> list[CrawlRun]:
+    """The latest runs, newest first."""
+    stmt = select(CrawlRun).order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))

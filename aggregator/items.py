@@ -1,0 +1,69 @@
+"""The review record that flows from a spider through the pipelines to the store.
+
+A spider fills only the RAW fields, exactly as the page gave them. Each pipeline fills the
+normalised twin of one concern; the store keeps both, so a better normaliser can be re-run
+over stored raw values without a re-crawl (`aggregator renormalise`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass
+class ReviewItem:
+    # --- identity -------------------------------------------------------------------------
+    url: str | None = None
+    """Canonical URL of the review: the review's identity (see aggregator.urls)."""
+    page_url: str | None = None
+    """The URL the page was fetched from (differs from `url` for embedded reviews)."""
+    spider: str | None = None
+
+    # --- raw, as scraped ------------------------------------------------------------------
+    publication_raw: str | None = None
+    """Outlet as the page names it: og:site_name, JSON-LD publisher name."""
+    critic_raw: list[str] = field(default_factory=list)
+    """Byline strings or author names, one entry per source string, unsplit."""
+    critic_urls: list[str] = field(default_factory=list)
+    """Author profile URLs given by the page (JSON-LD author.url / sameAs)."""
+    film_raw: str | None = None
+    """Reviewed title as given: itemReviewed.name, else the headline."""
+    film_year_raw: str | None = None
+    film_ids_raw: list[str] = field(default_factory=list)
+    """sameAs / external links of the reviewed film (IMDb, TMDb, Wikidata URLs)."""
+    rating_raw: str | None = None
+    """A rating string as shown ("3½/5", "B+", "★★★★☆") ..."""
+    rating_parts: dict[str, Any] | None = None
+    """... or structured parts (schema.org reviewRating: value, best, worst)."""
+    label_raw: str | None = None
+    """The outlet's own verdict word: "Critic's Pick", "Recommended", "Fresh"."""
+    published_raw: str | None = None
+    headline: str | None = None
+    text: str | None = None
+    """Review body, or the description where the page gives no body."""
+    language: str | None = None
+    source_format: str | None = None
+    """Where the review was read from: "json-ld", "microdata", "opengraph"."""
+
+    # --- normalised -----------------------------------------------------------------------
+    publication: str | None = None
+    """Registry key of the outlet."""
+    critics: list[str] = field(default_factory=list)
+    """Canonical critic names (site accounts and "Staff" removed)."""
+    film_title: str | None = None
+    film_year: int | None = None
+    film_key: str | None = None
+    rating_value: float | None = None
+    rating_best: float | None = None
+    rating_worst: float | None = None
+    scale: str | None = None
+    score: float | None = None
+    verdict: str | None = None
+    """"positive" | "mixed" | "negative" | None"""
+    fresh: bool | None = None
+    verdict_source: str | None = None
+    """"rating" | "text" | "label" | "inferred" | "manual" | None"""
+    confidence: float | None = None
+    published: date | None = None

@@ -1,0 +1,131 @@
+"""Item-level normalisation steps: each fills the normalised twin of one concern from raw fields.
+
+The pipelines call these one per concern; `aggregator renormalise` calls them over stored raw
+values. Each returns what it decided so the caller can count it; none touches the database.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from aggregator.dates import parse_date
+from aggregator.items import ReviewItem
+from aggregator.names import critics_from_raw, film_key, film_title_from_headline, year_from_text
+from aggregator.ratings import Rating, explain_rating, rating_from_parts
+from aggregator.verdicts import decide, stated_in_text
+
+SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+BLANK_LINES = re.compile(r"\s*\n\s*\n\s*")
+LINE_BREAKS = re.compile(r"\s*\n\s*")
+MULTILINE_FIELDS = frozenset({"text"})
+RAW_STRING_FIELDS = (
+    "url", "page_url", "publication_raw", "film_raw", "film_year_raw", "rating_raw", "label_raw",
+    "published_raw", "headline", "text", "language",
+)
+RAW_LIST_FIELDS = ("critic_raw", "critic_urls", "film_ids_raw")
+
+
+def clean_string(value: str | None, *, multiline: bool = False) -> str | None:
+    """Entities decoded, Unicode NFC, white space folded (paragraph breaks kept in body text)."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFC", html.unescape(str(value)))
+    text = SPACES.sub(" ", text)
+    if multiline:
+        text = BLANK_LINES.sub("\n\n", text)
+        text = "\n\n".join(LINE_BREAKS.sub(" ", part) for part in text.split("\n\n"))
+    else:
+        text = LINE_BREAKS.sub(" ", text)
+    return text.strip() or None
+
+
+def clean_fields(item: ReviewItem) -> list[str]:
+    """Clean every raw string field in place; returns the names of the fields it changed."""
+    changed = []
+    for name in RAW_STRING_FIELDS:
+        before = getattr(item, name)
+        after = clean_string(before, multiline=name in MULTILINE_FIELDS)
+        if after != before:
+            setattr(item, name, after)
+            changed.append(name)
+    for name in RAW_LIST_FIELDS:
+        before = getattr(item, name)
+        after = list(dict.fromkeys(s for s in (clean_string(v) for v in before) if s))
+        if after != before:
+            setattr(item, name, after)
+            changed.append(name)
+    return changed
+
+
+def normalise_critics(item: ReviewItem, publication_names: tuple[str, ...] = ()) -> list[str]:
+    """Fill `critics`; returns the raw strings that named no person (site accounts, outlets)."""
+    names, dropped = critics_from_raw(item.critic_raw, publication_names)
+    item.critics = names
+    return dropped
+
+
+@dataclass(frozen=True)
+class FilmIdentity:
+    title: str | None
+    year: int | None
+    key: str | None
+
+
+def identify_film(item: ReviewItem) -> FilmIdentity:
+    """Title from the reviewed work or the headline pattern; year only where the page says it."""
+    raw = item.film_raw
+    title = film_title_from_headline(raw) if raw else None
+    title = title or raw
+    if title:
+        title = YEAR_SUFFIX.sub("", title).strip() or title
+    year = _year_of(item.film_year_raw) or (year_from_text(raw) if raw else None)
+    try:
+        key = film_key(title) if title else None
+    except ValueError:  # no letter or digit in it: not a title at all
+        title, key = None, None
+    item.film_title, item.film_year, item.film_key = title, year, key
+    return FilmIdentity(title, year, key)
+
+
+YEAR_SUFFIX = re.compile(r"\s*\((?:18[89]\d|19\d\d|20\d\d|2100)\)\s*$")
+YEAR_PREFIX = re.compile(r"^\s*(18[89]\d|19\d\d|20\d\d|2100)\b")
+
+
+def _year_of(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    match = YEAR_PREFIX.match(raw)
+    return int(match.group(1)) if match else year_from_text(raw)
+
+
+def rate_review(item: ReviewItem, publication=None) -> str:
+    """Fill rating, score, verdict and fresh; returns the rating reader's reason code
+    ("ok", "absent" when the page gave no rating, or why a given rating was rejected)."""
+    rating, reason = None, "absent"
+    if item.rating_parts:
+        parts = item.rating_parts
+        rating = rating_from_parts(parts.get("value"), parts.get("best"), parts.get("worst"), raw=item.rating_raw)
+        reason = "ok" if rating else "bad_structured_rating"
+    if rating is None and item.rating_raw and not item.rating_parts:
+        rating, reason = explain_rating(item.rating_raw, scale=getattr(publication, "scale", None))
+    decision = decide(rating=rating, label=item.label_raw, text=item.text, publication=publication)
+    if rating is None and decision.source == "text":
+        stated = stated_in_text(item.text, getattr(publication, "scale", None))
+        if isinstance(stated, Rating):  # a rating written in the text is kept like any other
+            rating, item.rating_raw = stated, stated.raw
+    if rating is not None:
+        item.rating_value, item.rating_best, item.rating_worst = rating.value, rating.best, rating.worst
+        item.scale, item.score = rating.scale, rating.score
+    item.verdict, item.fresh = decision.verdict, decision.fresh
+    item.verdict_source, item.confidence = decision.source, decision.confidence
+    return reason
+
+
+def date_review(item: ReviewItem) -> date | None:
+    item.published = parse_date(item.published_raw, languages=[item.language[:2]] if item.language else None)
+    return item.published
+

@@ -1,0 +1,439 @@
+"""Read a critic's rating ("3½/5", "B+", "★★★☆☆", "low +2 out of -4..+4") as a comparable Rating.
+
+Every rating becomes a `score` from 0 to 100, linear over its scale: (value - worst) / (best -
+worst) * 100, so x/5 → 20x, x/4 → 25x and -4..+4 → (x + 4) * 12.5. Star and point scales are
+0-based ("0/4" exists in real data). Letter grades use the points Metacritic publishes
+(`LETTER_POINTS`); a split grade ("B+/A-") is the midpoint of its two grades.
+
+Rules worth knowing, each chosen so that no stored score is a guess:
+- A rating whose scale is not stated ("7", "3 stars", "★★★½" with no empty stars) is read only
+  when the caller passes the outlet's `scale`; otherwise it is rejected as "unknown_scale".
+- A stated denominator is not checked against `scale`: the string's own "/4" wins.
+- Impossible values ("11/10", "6 out of 5", "-1 stars", "2.1/2") are rejected as
+  "out_of_range", never clipped. This check comes before the scale check, so "2.1/2" is
+  out of range although 2 is not a known scale.
+- "low"/"high"/"mid" before a symmetric rating ("low +2 out of -4..+4") is kept in `raw` but
+  does not move the score: the critic's number is +2, and a fraction of a step would be invented.
+- Scores are rounded to 6 decimals, so that "3.05/5" lands on 61 (a band edge) and not on
+  60.99999999999999.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from aggregator.scales import SCALES, Scale
+
+REASONS: tuple[str, ...] = (
+    "ok",  # read: the Rating is returned
+    "empty",  # None, "" or only whitespace; a structured rating without a value
+    "not_a_rating",  # no rating format matches: prose, words such as "short", a non-string
+    "out_of_range",  # a rating format, but impossible on its own scale: "11/10", "-1 stars"
+    "unknown_scale",  # a rating whose scale is unstated ("7", "3 stars") or not in SCALES ("3/7")
+    "invalid_scale",  # the caller's `scale` argument is not a key of aggregator.scales.SCALES
+)
+
+NEGATIVE_BELOW = 40.0
+"""Verdict bands as Metacritic colours scores, half-open: negative [0, 40), mixed [40, 61)."""
+POSITIVE_FROM = 61.0
+FRESH_FROM = 60.0
+"""Rotten Tomatoes' rule: a score of 60 or more is fresh."""
+
+LETTER_POINTS: dict[str, float] = {
+    "a+": 100.0, "a": 100.0, "a-": 91.0, "b+": 83.0, "b": 75.0, "b-": 67.0, "c+": 58.0,
+    "c": 50.0, "c-": 42.0, "d+": 33.0, "d": 25.0, "d-": 16.0, "f": 0.0,
+}  # fmt: skip
+
+MAX_RATING_LENGTH = 100
+"""Longer strings are prose, not a rating field; refusing them early keeps the reader fast."""
+
+
+def verdict_for_score(score: float) -> str:
+    if score < NEGATIVE_BELOW:
+        return "negative"
+    return "mixed" if score < POSITIVE_FROM else "positive"
+
+
+@dataclass(frozen=True, init=False)
+class Rating:
+    raw: str
+    """The string as given (or, for structured data, "value/best")."""
+    value: float
+    """The critic's number on the scale: 3.5 for "3½/5", 83 for "B+", 2 for "+2 of -4..+4"."""
+    best: float
+    worst: float
+    """The scale's own bounds, so that score == (value - worst) / (best - worst) * 100."""
+    scale: str
+    """A key of aggregator.scales.SCALES."""
+    score: float | None
+    """0-100; None only on the "binary" scale (a fresh/rotten flag carries no score)."""
+
+    def __init__(
+        self, raw: str, value: float, best: float, worst: float, scale: str, score: float | None
+    ) -> None:
+        # Written by hand because the generated frozen __init__ sets each field through
+        # object.__setattr__, which made building the Rating half the cost of a parse.
+        fields = self.__dict__
+        fields["raw"] = raw
+        fields["value"] = value
+        fields["best"] = best
+        fields["worst"] = worst
+        fields["scale"] = scale
+        fields["score"] = score
+
+    @property
+    def verdict(self) -> str | None:
+        if self.score is None:
+            if self.scale == "binary":
+                return "positive" if self.value == self.best else "negative"
+            return None
+        return verdict_for_score(self.score)
+
+    @property
+    def fresh(self) -> bool | None:
+        if self.score is None:
+            return self.value == self.best if self.scale == "binary" else None
+        return self.score >= FRESH_FROM
+
+
+# --- patterns -----------------------------------------------------------------------------
+
+_NUM = r"(?:[0-9]+(?:[.,][0-9]+)?|[.,][0-9]+)"
+_WORD_NUMBERS = {
+    "zero": 0, "no": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+}  # fmt: skip
+_WORD = "(?:" + "|".join(_WORD_NUMBERS) + ")"
+_FRACTIONS = {"½": 0.5, "¼": 0.25, "¾": 0.75, "1/2": 0.5, "1/4": 0.25, "3/4": 0.75}
+_FRACTION = r"(?:½|¼|¾|1/2|1/4|3/4)"
+_AND_A_HALF = r"(?:[\s-]+and[\s-]+a[\s-]+half)"
+_OUT_OF = r"(?:/|out\s+of|of)"
+_UNIT = r"(?:stars?|points?|pts)"
+
+# The common cases ('3/4', "3.5/4.0", ".5/5", "4.5 of 5", "'2.5/4'", "7") before any other
+# work; their numbers go straight to float() (decimal commas take the slow path).
+_PLAIN_NUM = r"([0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
+_FAST_FRACTION = re.compile(
+    rf"\s*['\"]?\s*{_PLAIN_NUM}\s*(?:/|of|out of)\s*{_PLAIN_NUM}\s*['\"]?\s*"
+)
+_FAST_BARE_NUMBER = re.compile(rf"\s*{_PLAIN_NUM}\s*")
+_FAST_LETTER = {form: v for k, v in LETTER_POINTS.items() for form in (k, k.upper())}
+
+# Quotes, brackets and "Rating:" around the rating are wrapping, not content.
+_WRAPPING = " \t\r\n\xa0'\"“”‘’«»"
+_CLEAN = str.maketrans({
+    "⁄": "/", "∕": "/", "−": "-", "–": "-", "—": "-", "(": " ", ")": " ", "[": " ", "]": " ",
+    "\ufe0f": None,
+})  # fmt: skip
+_NEEDS_CLEANING = re.compile(r"[^\x00-\x7f]|[()\[\]]")
+_PREFIX = re.compile(
+    r"(?:(?:original|our|overall|final)\s+)?(?:rating|score|grade|verdict|note)\s*[:=]\s*"
+)
+
+_GRADE = r"([a-df])\s*(?:([+-])|-?\s*(plus|minus))?"
+_LETTER = re.compile(_GRADE)
+_SPLIT_LETTER = re.compile(rf"{_GRADE}\s*(?:/|to|or)\s*{_GRADE}")
+_PERCENT = re.compile(rf"([-+])?\s*({_NUM})\s*(?:%|percent|per\s+cent)")
+_SYMMETRIC = re.compile(
+    rf"(?:(?:low|mid|high)\s+)?([-+])?\s*({_NUM})\s*(?:{_OUT_OF}|on\s+a\s+scale\s+of)\s*"
+    rf"-\s*({_NUM})\s*(?:\.{{2,3}}|…|to|-)\s*\+?\s*({_NUM})"
+)
+_HALF_STAR = re.compile(r"(?:½|1/2|(?:a\s+)?half(?:\s+a)?)\s*stars?")
+_GLYPHS = re.compile(
+    rf"(?P<full>[★*⭐✭✮✯✪]*)\s*(?P<half>½|1/2|⯪|⯨)?\s*(?P<empty>[☆✩✰]*)"
+    rf"\s*(?:{_OUT_OF}\s*(?P<best>{_NUM}|{_WORD}))?\s*(?:stars?)?"
+)
+_NUMBER_RATING = re.compile(
+    rf"(?P<sign>[-+])?\s*(?:"
+    rf"(?P<num>{_NUM})(?:[\s-]*(?P<frac>{_FRACTION})|(?P<numhalf>{_AND_A_HALF}))?"
+    rf"|(?P<word>{_WORD})(?P<wordhalf>{_AND_A_HALF})?"
+    rf")\s*(?P<unit>{_UNIT})?"
+    rf"(?:\s*{_OUT_OF}\s*(?P<best>{_NUM}|{_WORD})\s*{_UNIT}?)?"
+)
+
+
+def _number(text: str) -> float:
+    if text in _WORD_NUMBERS:
+        return float(_WORD_NUMBERS[text])
+    return float(text.replace(",", "."))
+
+
+def _scale_names_by_best() -> dict[float, str]:
+    """Star/point scales by their best value; the first in SCALES wins, as in scale_for_best."""
+    found: dict[float, str] = {}
+    for scale in SCALES.values():
+        if scale.kind in ("stars", "points"):
+            found.setdefault(float(scale.best), scale.name)
+    return found
+
+
+_SCALE_NAME_BY_BEST = _scale_names_by_best()
+
+
+def _score(value: float, worst: float, best: float) -> float:
+    # round(x, 6) by hand (scores are never negative): 3x cheaper, and the reader's hot path
+    return int((value - worst) * 1e8 / (best - worst) + 0.5) / 1e6
+
+
+# --- public API ---------------------------------------------------------------------------
+
+
+def parse_rating(text: object, scale: str | Scale | None = None) -> Rating | None:
+    """The Rating a string states, or None; `explain_rating` says why not. Never raises."""
+    result = _read(text, scale)
+    return None if result.__class__ is str else result  # type: ignore[return-value]
+
+
+def explain_rating(text: object, scale: str | Scale | None = None) -> tuple[Rating | None, str]:
+    """(Rating, "ok") or (None, reason) with reason in REASONS. Never raises.
+
+    `scale` (a key of SCALES, or a Scale) is the outlet's scale, used only for ratings that do
+    not state their own: a bare number, "3 stars", stars as glyphs without empty ones.
+    """
+    result = _read(text, scale)
+    if result.__class__ is str:
+        return None, result  # type: ignore[return-value]
+    return result, "ok"  # type: ignore[return-value]
+
+
+# The readers below return a Rating, or the reason (a str of REASONS) there is none.
+
+
+def _read(text: object, scale: object) -> Rating | str:
+    if scale is not None:
+        if isinstance(scale, str):
+            if scale and scale not in SCALES:
+                return "invalid_scale"
+            scale = SCALES[scale] if scale else None
+        elif not isinstance(scale, Scale):
+            return "invalid_scale"
+    if not isinstance(text, str):
+        return "empty" if text is None else "not_a_rating"
+    match = _FAST_FRACTION.fullmatch(text)
+    if match:
+        value, best = float(match[1]), float(match[2])
+        if value > best:
+            return "out_of_range"
+        scale_name = _SCALE_NAME_BY_BEST.get(best)
+        if scale_name is None:
+            return "unknown_scale"
+        return Rating(text, value, best, 0.0, scale_name, int(value * 1e8 / best + 0.5) / 1e6)
+    match = _FAST_BARE_NUMBER.fullmatch(text)
+    if match:
+        return _on_scale(text, float(match[1]), scale)  # type: ignore[arg-type]
+    stripped = text.strip(_WRAPPING)
+    points = _FAST_LETTER.get(stripped)
+    if points is not None:
+        return Rating(text, points, 100.0, 0.0, "letter", points)
+    if not stripped:
+        return "empty"
+    if len(stripped) > MAX_RATING_LENGTH:
+        return "not_a_rating"
+    return _read_slow(text, stripped, scale)  # type: ignore[arg-type]
+
+
+def _read_slow(raw: str, stripped: str, scale: Scale | None) -> Rating | str:
+    cleaned = stripped.lower()
+    if _NEEDS_CLEANING.search(cleaned):
+        cleaned = cleaned.translate(_CLEAN)
+    cleaned = " ".join(cleaned.split()).rstrip(".!")
+    if ":" in cleaned or "=" in cleaned:
+        prefix = _PREFIX.match(cleaned)
+        if prefix:
+            cleaned = cleaned[prefix.end() :].strip(_WRAPPING)
+    if not cleaned:
+        return "empty"
+
+    if "star" in cleaned and _HALF_STAR.fullmatch(cleaned):  # "1/2 star" is not 1 out of 2
+        return _on_scale(raw, 0.5, scale)
+    match = _NUMBER_RATING.fullmatch(cleaned)
+    if match:
+        return _read_number(raw, match, scale)
+    match = _LETTER.fullmatch(cleaned)
+    if match:
+        return _read_letters(raw, (match.groups(),))
+    match = _SPLIT_LETTER.fullmatch(cleaned)
+    if match:
+        groups = match.groups()
+        return _read_letters(raw, (groups[:3], groups[3:]))
+    match = _PERCENT.fullmatch(cleaned)
+    if match:
+        value = _number(match[2]) * (-1 if match[1] == "-" else 1)
+        return _out_of(raw, value, 100.0)
+    match = _SYMMETRIC.fullmatch(cleaned)
+    if match:
+        return _read_symmetric(raw, match)
+    match = _GLYPHS.fullmatch(cleaned)
+    if match and (match["full"] or match["half"]):
+        return _read_glyphs(raw, match, scale)
+    return "not_a_rating"
+
+
+def _read_number(raw: str, match: re.Match[str], scale: Scale | None) -> Rating | str:
+    if match["num"] is not None:
+        value = _number(match["num"])
+        if match["frac"]:
+            value += _FRACTIONS[match["frac"]]
+        elif match["numhalf"]:
+            value += 0.5
+    elif match["unit"] is None and match["best"] is None:  # "no", "one": words, not ratings
+        return "not_a_rating"
+    else:
+        value = _number(match["word"]) + (0.5 if match["wordhalf"] else 0.0)
+    if match["sign"] == "-":
+        value = -value
+    if match["best"] is not None:
+        return _out_of(raw, value, _number(match["best"]))
+    return _on_scale(raw, value, scale)
+
+
+def _read_glyphs(raw: str, match: re.Match[str], scale: Scale | None) -> Rating | str:
+    full, half, empty = len(match["full"]), bool(match["half"]), len(match["empty"])
+    value = full + (0.5 if half else 0.0)
+    if match["best"] is not None:
+        return _out_of(raw, value, _number(match["best"]))
+    if empty:  # "★★★☆☆": the empty stars state the scale
+        return _out_of(raw, value, float(full + half + empty))
+    return _on_scale(raw, value, scale)
+
+
+_SIGN_WORDS = {"plus": "+", "minus": "-", None: ""}
+
+
+def _read_letters(raw: str, grades: tuple[tuple[str | None, ...], ...]) -> Rating | str:
+    points = []
+    for letter, sign, word in grades:
+        key = f"{letter}{sign or _SIGN_WORDS[word]}"
+        if key not in LETTER_POINTS:  # "F+", "F-": not on the published scale
+            return "unknown_scale"
+        points.append(LETTER_POINTS[key])
+    value = float(sum(points)) / len(points)
+    return Rating(raw, value, 100.0, 0.0, "letter", value)
+
+
+def _read_symmetric(raw: str, match: re.Match[str]) -> Rating | str:
+    sign, number, low, high = match.groups()
+    value = _number(number) * (-1 if sign == "-" else 1)
+    low_value, best = _number(low), _number(high)
+    if low_value != best:
+        return "unknown_scale"
+    if abs(value) > best:
+        return "out_of_range"
+    # "1 of -1..+1" is the binary flag, as rating_from_parts writes it
+    for scale in SCALES.values():
+        if scale.kind in ("symmetric", "binary") and scale.best == best:
+            return _on_scale(raw, value, scale)
+    return "unknown_scale"
+
+
+def _out_of(raw: str, value: float, best: float) -> Rating | str:
+    """"`value` out of `best`" on a 0-based star or point scale."""
+    if value < 0 or value > best:
+        return "out_of_range"
+    scale_name = _SCALE_NAME_BY_BEST.get(best)
+    if scale_name is None:
+        return "unknown_scale"
+    return Rating(raw, value, best, 0.0, scale_name, _score(value, 0.0, best))
+
+
+def _on_scale(raw: str, value: float, scale: Scale | None) -> Rating | str:
+    """A number whose scale the string does not state, read on the caller's `scale`."""
+    if scale is None or scale.kind == "letter":
+        return "out_of_range" if value < 0 else "unknown_scale"
+    best, worst = float(scale.best), float(scale.worst)
+    if value < worst or value > best:
+        return "out_of_range"
+    if scale.kind == "binary":
+        if value not in (worst, best):
+            return "out_of_range"
+        return Rating(raw, value, best, worst, scale.name, None)
+    return Rating(raw, value, best, worst, scale.name, _score(value, worst, best))
+
+
+# --- structured data ----------------------------------------------------------------------
+
+SCHEMA_ORG_BEST = 5.0
+SCHEMA_ORG_WORST = 1.0
+"""schema.org's defaults for Rating.bestRating / worstRating."""
+
+
+def rating_from_parts(
+    value: object, best: object = None, worst: object = None, raw: str | None = None
+) -> Rating | None:
+    """The Rating of structured data (schema.org reviewRating), or None; never raises."""
+    return explain_rating_parts(value, best, worst, raw)[0]
+
+
+def explain_rating_parts(
+    value: object, best: object = None, worst: object = None, raw: str | None = None
+) -> tuple[Rating | None, str]:
+    """(Rating, "ok") or (None, reason) for structured data; values may be str, int, float, None.
+
+    How the range is read:
+    - best 1, worst -1 is Rotten Tomatoes' fresh flag: scale "binary", score None; the value
+      must be 1 (fresh) or -1 (rotten).
+    - worst == -best is a symmetric scale (-4..+4).
+    - worst 0 or 1 is a star/point scale out of `best`, scored 0-based like the string
+      "value/best", so that 4 of 5 is 80 whatever worst says: schema.org's worst of 1 names
+      the lowest mark given, not the zero of the scale (a one-star film is 20, as "1/5").
+      A stated worst still bounds the value (0.5 with worst 1 is out of range); a defaulted
+      one does not, since many pages omit worstRating while rating from 0.
+    - A value that is not a number ("B+", "3½ stars") is read as a string, on the scale of
+      `best` when one fits.
+    """
+    result = _read_parts(value, best, worst, raw)
+    if result.__class__ is str:
+        return None, result  # type: ignore[return-value]
+    return result, "ok"  # type: ignore[return-value]
+
+
+def _read_parts(value: object, best: object, worst: object, raw: str | None) -> Rating | str:
+    number = _part_number(value)
+    if number is None:
+        if isinstance(value, str) and value.strip():
+            best_number = _part_number(best)
+            scale = _SCALE_NAME_BY_BEST.get(best_number) if best_number is not None else None
+            return _read(value, scale)
+        empty = value is None or (isinstance(value, str) and not value.strip())
+        return "empty" if empty else "not_a_rating"
+    best_given = best is not None and best != ""
+    worst_given = worst is not None and worst != ""
+    best_number = _part_number(best) if best_given else SCHEMA_ORG_BEST
+    worst_number = _part_number(worst) if worst_given else None
+    if best_number is None or (worst_given and worst_number is None):
+        return "not_a_rating"
+    if worst_number is not None and worst_number == -best_number and best_number > 0:
+        if raw is None:  # a string that reads back the same (`aggregator renormalise`)
+            raw = f"{number:+g} of {worst_number:g}..{best_number:+g}"
+        kind = "binary" if best_number == 1 else "symmetric"
+        for scale in SCALES.values():
+            if scale.kind == kind and scale.best == best_number:
+                return _on_scale(raw, number, scale)
+        return "out_of_range" if abs(number) > best_number else "unknown_scale"
+    if raw is None:
+        raw = f"{number:g}/{best_number:g}"
+    if worst_number not in (None, 0.0, 1.0):
+        return "unknown_scale"
+    if worst_number is not None and number < worst_number:
+        return "out_of_range"
+    return _out_of(raw, number, best_number)
+
+
+def _part_number(part: object) -> float | None:
+    if isinstance(part, bool):  # a flag, not a number (bool is an int subclass)
+        return None
+    try:
+        if isinstance(part, (int, float)):
+            number = float(part)
+        elif isinstance(part, str) and _PART_NUMBER.fullmatch(part.strip()):
+            number = float(part.strip().replace(",", "."))
+        else:
+            return None
+    except OverflowError:  # an int beyond float range
+        return None
+    return number if math.isfinite(number) else None
+
+
+_PART_NUMBER = re.compile(rf"[-+]?{_NUM}")

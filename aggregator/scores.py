@@ -1,0 +1,155 @@
+"""Read-only queries over the stored reviews: finding a film and summarising its reviews.
+
+Plain functions taking a Session, so the CLI, the web pages and tests share them. A summary
+always says how many of its inputs were inferred, and every share states its denominator
+(reviews that have a verdict, a fresh flag, a score), never all reviews.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aggregator.db.models import VERDICT_SOURCES, VERDICTS, Critic, Film, Publication, Review
+from aggregator.db.models import ReviewCritic
+from aggregator.db.upsert import film_key_of
+
+NO_SOURCE = "none"
+"""The verdict_source count key of reviews without a verdict source."""
+
+
+class FilmNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    critics: list[str]
+    outlet: str
+    published: date | None
+    rating_raw: str | None
+    score: float | None
+    verdict: str | None
+    fresh: bool | None
+    verdict_source: str | None
+    url: str
+    rating_display: str | None = None
+    """rating_raw, or "value/best" when the page gave only structured rating parts."""
+
+
+@dataclass
+class FilmSummary:
+    film_id: int
+    title: str
+    year: int | None
+    review_count: int
+    fresh_count: int
+    fresh_known: int
+    """Reviews with a fresh flag: the denominator of fresh_share."""
+    fresh_share: float | None
+    verdict_counts: dict[str, int]
+    verdict_known: int
+    """Reviews with a verdict: the denominator of verdict_shares."""
+    verdict_shares: dict[str, float | None]
+    average_score: float | None
+    scored_count: int
+    source_counts: dict[str, int]
+    """Reviews by verdict_source, with "none" for reviews that have none."""
+    inferred_count: int
+    reviews: list[ReviewRow] = field(default_factory=list)
+    """Newest first; undated reviews last."""
+
+
+def find_films(session: Session, title: str, year: int | None = None) -> list[Film]:
+    """Films whose key matches `title` (so case and punctuation do not matter), optionally of
+    one year; several when a title was used in several years. Ordered by year."""
+    key = film_key_of(title or "")
+    if not key:
+        return []
+    stmt = select(Film).where(Film.key == key)
+    if year is not None:
+        stmt = stmt.where(Film.year == year)
+    return list(session.scalars(stmt.order_by(Film.year.is_(None), Film.year, Film.id)))
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _rating_display(review) -> str | None:
+    if review.rating_raw:
+        return review.rating_raw
+    if review.rating_value is not None and review.rating_best is not None:
+        return f"{review.rating_value:g}/{review.rating_best:g}"
+    return None
+
+
+def film_summary(session: Session, film_id: int) -> FilmSummary:
+    """Counts, shares, average score and the reviews of one film, in three queries."""
+    film = session.get(Film, film_id)
+    if film is None:
+        raise FilmNotFound(f"no film with id {film_id}")
+
+    stmt = (
+        select(
+            Review.id, Review.url, Review.published, Review.rating_raw, Review.rating_value,
+            Review.rating_best, Review.score, Review.verdict, Review.fresh,
+            Review.verdict_source, Publication.name.label("outlet"),
+        )  # fmt: skip
+        .join(Publication, Publication.id == Review.publication_id)
+        .where(Review.film_id == film_id)
+        .order_by(Review.published.is_(None), Review.published.desc(), Review.id.desc())
+    )
+    reviews = session.execute(stmt).all()
+
+    critics: dict[int, list[str]] = defaultdict(list)
+    critic_stmt = (
+        select(ReviewCritic.review_id, Critic.name)
+        .join(Critic, Critic.id == ReviewCritic.critic_id)
+        .join(Review, Review.id == ReviewCritic.review_id)
+        .where(Review.film_id == film_id)
+        .order_by(ReviewCritic.review_id, ReviewCritic.position)
+    )
+    for review_id, name in session.execute(critic_stmt):
+        critics[review_id].append(name)
+
+    with_fresh = [r.fresh for r in reviews if r.fresh is not None]
+    verdicts = Counter(r.verdict for r in reviews if r.verdict is not None)
+    verdict_known = sum(verdicts.values())
+    scores = [r.score for r in reviews if r.score is not None]
+    sources = Counter(r.verdict_source or NO_SOURCE for r in reviews)
+    return FilmSummary(
+        film_id=film.id,
+        title=film.title,
+        year=film.year,
+        review_count=len(reviews),
+        fresh_count=sum(with_fresh),
+        fresh_known=len(with_fresh),
+        fresh_share=_share(sum(with_fresh), len(with_fresh)),
+        verdict_counts={v: verdicts.get(v, 0) for v in VERDICTS},
+        verdict_known=verdict_known,
+        verdict_shares={v: _share(verdicts.get(v, 0), verdict_known) for v in VERDICTS},
+        average_score=sum(scores) / len(scores) if scores else None,
+        scored_count=len(scores),
+        source_counts={s: sources.get(s, 0) for s in (*VERDICT_SOURCES, NO_SOURCE)},
+        inferred_count=sources.get("inferred", 0),
+        reviews=[
+            ReviewRow(
+                critics=critics.get(r.id, []),
+                outlet=r.outlet,
+                published=r.published,
+                rating_raw=r.rating_raw,
+                score=r.score,
+                verdict=r.verdict,
+                fresh=r.fresh,
+                verdict_source=r.verdict_source,
+                url=r.url,
+                rating_display=_rating_display(r),
+            )
+            for r in reviews
+        ],
+    )

@@ -1,0 +1,98 @@
+"""Scrapy settings of the project (scrapy.cfg points here).
+
+Politeness is the default, not an option: robots.txt obeyed, a User-Agent that names the
+project and a contact, AutoThrottle on, few concurrent requests per site, a size cap.
+Only crawls whose every start URL is on this machine (the demo, the tests) relax the delays,
+through `loopback_overrides`.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.metadata import PackageNotFoundError, version
+from ipaddress import ip_address
+from urllib.parse import urlsplit
+
+try:
+    _VERSION = version("critics-aggregator")
+except PackageNotFoundError:  # running from a checkout that was not installed
+    _VERSION = "0.0.0"
+
+BOT_NAME = "critics-aggregator"
+SPIDER_MODULES = ["aggregator.spiders"]
+NEWSPIDER_MODULE = "aggregator.spiders"
+COMMANDS_MODULE = "aggregator.commands"
+
+# Who we are, and how to reach whoever runs the crawl (set AGGREGATOR_CONTACT to an URL or e-mail).
+AGGREGATOR_CONTACT = os.environ.get("AGGREGATOR_CONTACT", "")
+USER_AGENT = (
+    f"critics-aggregator/{_VERSION} (open-source critics' review aggregator"
+    + (f"; +{AGGREGATOR_CONTACT})" if AGGREGATOR_CONTACT else ")")
+)
+
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+RETRY_TIMES = 2
+DEPTH_LIMIT = 3
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# A local HTTP cache, off unless asked for (AGGREGATOR_HTTP_CACHE=1): it honours the sites'
+# own cache headers, so a re-run inside their freshness window fetches nothing again.
+HTTPCACHE_ENABLED = os.environ.get("AGGREGATOR_HTTP_CACHE", "").lower() in ("1", "true", "yes")
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_DIR = "httpcache"
+
+ITEM_PIPELINES = {
+    "aggregator.pipelines.clean_fields.CleanFieldsPipeline": 100,
+    "aggregator.pipelines.resolve_publication.ResolvePublicationPipeline": 200,
+    "aggregator.pipelines.normalise_critics.NormaliseCriticsPipeline": 300,
+    "aggregator.pipelines.identify_film.IdentifyFilmPipeline": 400,
+    "aggregator.pipelines.decide_verdict.DecideVerdictPipeline": 500,
+    "aggregator.pipelines.parse_dates.ParseDatesPipeline": 600,
+    "aggregator.pipelines.validate_review.ValidateReviewPipeline": 700,
+    "aggregator.pipelines.store_reviews.StoreReviewsPipeline": 800,
+}
+# Reviews are written in batches of this many (and at the end of the crawl), never one by one.
+AGGREGATOR_STORE_BATCH_SIZE = 200
+# The database: `--db` > AGGREGATOR_DATABASE_URL (environment) > this setting > the default file.
+AGGREGATOR_DATABASE_URL = None
+# What `--db` said on the command line (it outranks the environment); set by the CLI.
+AGGREGATOR_DB = None
+# Extra publication registry files layered on the packaged one (the demo adds its outlets).
+AGGREGATOR_PUBLICATION_FILES = []
+
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = os.environ.get("AGGREGATOR_LOG_LEVEL", "INFO")
+
+
+def is_loopback_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def loopback_overrides(start_urls: list[str]) -> dict:
+    """No delays when every start URL is on this machine (the spiders never leave their start hosts)."""
+    if not start_urls or not all(is_loopback_url(u) for u in start_urls):
+        return {}
+    return {
+        "AUTOTHROTTLE_ENABLED": False,
+        "DOWNLOAD_DELAY": 0,
+        "RANDOMIZE_DOWNLOAD_DELAY": False,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+    }

@@ -1,0 +1,180 @@
+"""Review identity: the canonical URL of a page, and the registered domain of an outlet.
+
+A review is identified by its canonical URL, so two fetches of one review must give one string.
+`canonical_url` is deliberately conservative: it removes only what never names a different
+resource, and leaves everything else as the site wrote it.
+
+Removed or normalised:
+- a Wayback Machine prefix (`https://web.archive.org/web/<timestamp>[im_|js_|…]/`), repeatedly,
+  so that archived captures and live pages share an identity;
+- the fragment (`#comments`), which browsers never send to the server;
+- tracking parameters (`TRACKING_PARAMETERS` and any `utm_*`), matched case-insensitively;
+  an empty query that remains is dropped with its `?`;
+- the case of the scheme and host, a trailing dot of the host, and a default port
+  (`:80` for http, `:443` for https).
+
+Kept on purpose:
+- `www.`: `www.example.com` and `example.com` may be different hosts, and sites pick one;
+- `http` vs `https`: a page declares its own canonical link, which modern sites give as https.
+  Rewriting an http-only site to https would store a dead link, and the canonical link of a
+  re-crawl yields the same scheme again, so no duplicate arises from leaving it;
+- the path (case, trailing slash, percent-encoding) and the order and encoding of the
+  remaining query parameters: servers may treat any of them as significant.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from urllib.parse import urljoin, urlsplit, urlunsplit, unquote_plus
+
+_WAYBACK_PREFIX = re.compile(r"^(?:https?:)?//web\.archive\.org/web/\d+[a-z_]*/", re.IGNORECASE)
+_MISSING_SLASH = re.compile(r"^(https?):/(?!/)", re.IGNORECASE)
+_HAS_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+
+TRACKING_PARAMETERS: frozenset[str] = frozenset(
+    {
+        # ad-click identifiers (Google, Microsoft, Meta, Yandex, Twitter/X, TikTok, LinkedIn)
+        "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "yclid",
+        "twclid", "ttclid", "li_fat_id", "igshid", "igsh",
+        # newsletter and marketing-automation tags (Mailchimp, HubSpot, Marketo, Olytics, Vero)
+        "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id",
+        "vero_id", "vero_conv",
+        # analytics cross-domain linkers
+        "_ga", "_gl",
+        # referral and campaign tags used by news sites (NYT smid/smtyp, Guardian CMP,
+        # Washington Post itid, generic ref/cmpid)
+        "ref", "ref_src", "ref_url", "cmpid", "cmp", "smid", "smtyp", "itid",
+    }
+)
+"""Query parameters dropped from canonical URLs (besides every `utm_*`), lower-case."""
+
+# Hosting platforms where each subdomain is a different publication: their registered
+# domain is the full host, as the Public Suffix List already does for blogspot.com or github.io.
+SHARED_HOSTING_SUFFIXES: tuple[str, ...] = ("substack.com", "wordpress.com", "tumblr.com")
+
+
+def _strip_wayback(url: str) -> str:
+    while True:
+        match = _WAYBACK_PREFIX.match(url)
+        if not match:
+            return url
+        url = url[match.end():]
+        url = _MISSING_SLASH.sub(r"\1://", url)  # Wayback sometimes collapses "//" to "/"
+        if not _HAS_SCHEME.match(url):
+            url = "http://" + url
+
+
+def _is_tracking(parameter: str) -> bool:
+    name = unquote_plus(parameter.split("=", 1)[0]).strip().lower()
+    return name.startswith("utm_") or name in TRACKING_PARAMETERS
+
+
+def canonical_url(url: str) -> str:
+    """The identity form of an absolute http(s) URL (see the module docstring for the rules).
+
+    Raises ValueError for anything that is not an absolute http(s) URL with a host.
+    """
+    if not isinstance(url, str) or not url.strip():
+        raise ValueError(f"not a URL: {url!r}")
+    url = _strip_wayback(url.strip())
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        raise ValueError(f"malformed URL {url!r}: {error}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise ValueError(f"URL has no host: {url!r}")
+    if ":" in host:  # IPv6 literal: urlsplit dropped the brackets
+        host = f"[{host}]"
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = (userinfo + "@" if userinfo else "") + host
+    if port is not None and port != {"http": 80, "https": 443}[scheme]:
+        netloc += f":{port}"
+    query = "&".join(p for p in parts.query.split("&") if p and not _is_tracking(p))
+    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def _usable(candidate: str | None, base: str | None) -> str | None:
+    if not isinstance(candidate, str) or not candidate.strip():
+        return None
+    absolute = urljoin(base, candidate.strip()) if base else candidate.strip()
+    try:
+        return canonical_url(absolute)
+    except ValueError:
+        return None
+
+
+def pick_canonical(canonical_link: str | None, og_url: str | None, response_url: str) -> str:
+    """The review's identity: the canonical link, else og:url, else the response URL.
+
+    Relative candidates are resolved against the response URL. A candidate that points at the
+    site's root while the page itself is deeper is a known CMS misconfiguration (every page
+    declaring the home page canonical) and is skipped, as is anything that is not http(s).
+    Raises ValueError when not even the response URL is usable.
+    """
+    response = _usable(response_url, None)
+    for candidate in (canonical_link, og_url):
+        chosen = _usable(candidate, response_url)
+        if chosen is None:
+            continue
+        if response is not None and _is_root(chosen) and not _is_root(response):
+            continue
+        return chosen
+    if response is None:
+        raise ValueError(f"no usable URL among canonical link, og:url and {response_url!r}")
+    return response
+
+
+def _is_root(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
+
+
+@lru_cache(maxsize=1)
+def _extractor():
+    import tldextract  # imported lazily: a Scrapy dependency, ~50 ms to build
+
+    # suffix_list_urls=() and cache_dir=None: the bundled Public Suffix List snapshot only,
+    # never a network fetch and no cache written to the user's home.
+    return tldextract.TLDExtract(
+        suffix_list_urls=(),
+        cache_dir=None,
+        include_psl_private_domains=True,
+        extra_suffixes=SHARED_HOSTING_SUFFIXES,
+    )
+
+
+def host_of(url_or_host: str) -> str:
+    """The lower-case host of a URL or of a bare host name ("www.example.com/x" works too)."""
+    text = (url_or_host or "").strip()
+    if not text:
+        return ""
+    if "://" not in text and not text.startswith("//"):
+        text = "//" + text
+    try:
+        host = urlsplit(_strip_wayback(text)).hostname or ""
+    except ValueError:
+        return ""
+    host = host.rstrip(".").lower()
+    return host if re.fullmatch(r"[\w.:\[\]-]+", host) else ""
+
+
+def registered_domain(url: str) -> str:
+    """The domain an outlet registered: "https://www.theguardian.com/film" -> "theguardian.com".
+
+    Accepts a URL or a bare host. Subdomains of shared hosting ("x.substack.com",
+    "y.blogspot.com") are their own registered domain. IP addresses and single-label hosts
+    ("localhost") are returned as they are; an empty or host-less input gives "".
+    """
+    host = host_of(url)
+    if not host:
+        return ""
+    result = _extractor()(host)
+    if result.domain and result.suffix:
+        return f"{result.domain}.{result.suffix}"
+    return host

@@ -1,0 +1,1 @@
+"""Item pipelines: one concern each, numbered in aggregator/settings.py ITEM_PIPELINES."""

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import logging
+
+from scrapy import signals
+
+from aggregator.db.session import ensure_schema, make_engine, resolve_database_url, session_factory
+from aggregator.db.upsert import UpsertCounts, finish_run, save_reviews, start_run
+
+from .base import CountingPipeline, crawl_publications
+
+logger = logging.getLogger(__name__)
+
+
+class StoreReviewsPipeline(CountingPipeline):
+    """Reviews upserted on their canonical URL in batches, and the crawl recorded as a run.
+
+    Items are buffered and written AGGREGATOR_STORE_BATCH_SIZE at a time in one transaction,
+    and the rest when the spider closes (also on a graceful shutdown). When the spider has
+    closed, the run is finished with its reason, counts and drops; a run that stored no review
+    is marked "empty" and the crawl command exits non-zero for it.
+    """
+
+    component = "store"
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.batch_size = crawler.settings.getint("AGGREGATOR_STORE_BATCH_SIZE", 200)
+        self.buffer = []
+        self.counts = UpsertCounts()
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    def open_spider(self):
+        settings = self.crawler.settings
+        url = resolve_database_url(cli_url=settings.get("AGGREGATOR_DB"), settings=settings)
+        self.engine = make_engine(url)
+        ensure_schema(self.engine)
+        self.sessions = session_factory(self.engine)
+        self.publications = crawl_publications(self.crawler)
+        spider = self.crawler.spider
+        with self.sessions.begin() as session:
+            self.run_id = start_run(session, spider.name, self._spider_args(spider))
+        self.crawler.stats.set_value("aggregator/run_id", self.run_id)
+
+    def process_item(self, item):
+        self.buffer.append(item)
+        if len(self.buffer) >= self.batch_size:
+            self.flush()
+        return item
+
+    def close_spider(self):
+        self.flush()
+
+    def flush(self):
+        if not self.buffer:
+            return
+        batch, self.buffer = self.buffer, []
+        publications = {key: self.publications.lookup(key) for key in {i.publication for i in batch}}
+        with self.sessions.begin() as session:
+            counts = save_reviews(session, batch, publications, run_id=self.run_id)
+        self.counts += counts
+        for name in ("new", "updated", "unchanged"):
+            self.crawler.stats.set_value(f"aggregator/reviews/{name}", getattr(self.counts, name))
+
+    def spider_closed(self, spider, reason):
+        stats = self.crawler.stats.get_stats()
+        dropped = {
+            key.removeprefix("aggregator/dropped/"): value
+            for key, value in stats.items()
+            if key.startswith("aggregator/dropped/")
+        }
+        with self.sessions.begin() as session:
+            run = finish_run(
+                session, self.run_id, finish_reason=reason, stats=stats, counts=self.counts, dropped=dropped
+            )
+            status = run.status
+        self.crawler.stats.set_value("aggregator/run_status", status)
+        if status != "ok":
+            logger.error(
+                "crawl run %s of %s is %r: it stored no review (finish reason %s)",
+                self.run_id, spider.name, status, reason,
+            )
+        self.engine.dispose()
+
+    @staticmethod
+    def _spider_args(spider) -> dict:
+        return {
+            "start_urls": list(getattr(spider, "start_urls", []))[:20],
+            "follow": bool(getattr(spider, "follow_links", False)),
+        }

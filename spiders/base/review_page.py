@@ -1,0 +1,259 @@
+"""What a page says about the reviews on it, and the written rule for "this page is a review".
+
+The rule (tested in tests/test_review_page.py):
+
+1. A structured review: a schema.org Review / CriticReview / ReviewNewsArticle node (JSON-LD
+   or microdata) whose reviewed title is known (its `itemReviewed` name, or the name of the
+   creative work that holds it in a `review` property) is a review. A page may hold several
+   (a film page listing critics' reviews): each becomes an item keyed on its own URL.
+2. Otherwise, an article (schema.org Article/NewsArticle/BlogPosting…, or og:type "article")
+   is a review when it has BOTH
+   - a reviewed title: a review headline pattern ("X review – …", "Review: X", "'X' review",
+     "X (2023) review", …) in the headline, og:title or <title>; or, failing that, the plain
+     headline when the page has a rating AND a review section/tag/URL; and
+   - a review signal: a rating (structured or visible), a section, tag or keyword naming
+     reviews, a URL path segment naming reviews, or the review headline pattern itself.
+3. Anything else is not a review, with the reason: "no_structured_data", "not_an_article",
+   "no_review_signal" or "no_reviewed_title".
+
+A site account or organisation as author is kept out of `critic_raw` here (the critic pipeline
+also drops site accounts that pose as people).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from aggregator.items import ReviewItem
+from aggregator.names import film_title_from_headline
+from aggregator.urls import canonical_url
+
+from .schema_org import (
+    ARTICLE_TYPES,
+    CREATIVE_WORK_TYPES,
+    ORGANIZATION_TYPES,
+    REVIEW_TYPES,
+    Graph,
+    is_a,
+    strings,
+    text_of,
+)
+
+REVIEW_WORD = re.compile(r"\breviews?\b", re.IGNORECASE)
+REVIEW_PATH_SEGMENT = re.compile(r"/(?:[\w-]*-)?reviews?(?:-[\w-]*)?/", re.IGNORECASE)
+SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
+
+NO_REVIEW_REASONS = ("no_structured_data", "not_an_article", "no_review_signal", "no_reviewed_title")
+
+
+@dataclass
+class Page:
+    """The parts of a fetched page the review rule reads, gathered once by the spider."""
+
+    url: str
+    canonical: str
+    graph: Graph
+    meta: dict[str, list[str]] = field(default_factory=dict)
+    title: str | None = None
+    h1: str | None = None
+    visible_ratings: list[str] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+    time_values: list[str] = field(default_factory=list)
+    language: str | None = None
+
+    def meta_first(self, *names: str) -> str | None:
+        for name in names:
+            for value in self.meta.get(name, ()):
+                if value and value.strip():
+                    return value.strip()
+        return None
+
+    @property
+    def has_structured_data(self) -> bool:
+        return bool(self.graph.top_nodes) or any(k.startswith("og:") for k in self.meta)
+
+
+@dataclass
+class PageVerdict:
+    items: list[ReviewItem]
+    reason: str
+    """"ok", or the NO_REVIEW_REASONS code saying why the page holds no review."""
+
+
+def reviews_on_page(page: Page) -> PageVerdict:
+    structured = _structured_reviews(page)
+    if structured:
+        return PageVerdict(structured, "ok")
+    if not page.has_structured_data:
+        return PageVerdict([], "no_structured_data")
+    article = _main_article(page)
+    if article is None and page.meta_first("og:type") != "article":
+        return PageVerdict([], "not_an_article")
+    return _article_review(page, article or {})
+
+
+# --- 1. structured reviews -------------------------------------------------------------------
+
+
+def _structured_reviews(page: Page) -> list[ReviewItem]:
+    graph = page.graph
+    reviews: list[tuple[dict, dict | None]] = []
+    seen: set[int] = set()
+    for node in graph.nodes():
+        if is_a(node, CREATIVE_WORK_TYPES):
+            for review in graph.get(node, "review"):
+                if is_a(review, REVIEW_TYPES) and id(review) not in seen:
+                    seen.add(id(review))
+                    reviews.append((review, node))
+    for node in graph.of_type(REVIEW_TYPES):
+        if id(node) not in seen:
+            seen.add(id(node))
+            reviews.append((node, None))
+
+    items: dict[str, ReviewItem] = {}
+    for review, holder in reviews:
+        work = graph.first(review, "itemReviewed") or holder
+        title = text_of(work)
+        if not title:
+            continue
+        item = _review_item(page, review, work if isinstance(work, dict) else {}, title)
+        # One review marked up twice (JSON-LD and microdata) is one review: the first wins.
+        items.setdefault(item.url, item)
+    return list(items.values())
+
+
+def _review_item(page: Page, review: dict, work: dict, title: str) -> ReviewItem:
+    graph = page.graph
+    own_url = text_of(review.get("url"))
+    url = canonical_url(own_url) if own_url and own_url.startswith("http") else page.canonical
+    embedded = url != page.canonical
+    item = ReviewItem(url=url, page_url=page.url, source_format=review.get("_format", "json-ld"))
+    item.film_raw = title
+    item.film_year_raw = _work_year(work)
+    item.film_ids_raw = strings(graph.get(work, "sameAs"))
+    _set_authors(item, graph, review)
+    publisher = text_of(graph.first(review, "publisher"))
+    item.publication_raw = publisher or (None if embedded else _site_name(page))
+    item.published_raw = text_of(graph.first(review, "datePublished")) or text_of(
+        graph.first(review, "dateCreated")
+    )
+    if not item.published_raw and not embedded:
+        item.published_raw = _page_date(page)
+    item.headline = text_of(review.get("headline")) or text_of(review.get("name"))
+    if not item.headline and not embedded:
+        item.headline = _page_headline(page)
+    item.text = text_of(review.get("reviewBody")) or text_of(review.get("description"))
+    if not embedded:
+        item.text = _page_text(page) or item.text
+        item.language = page.language
+    _set_rating(item, graph.first(review, "reviewRating"))
+    if item.rating_raw is None and item.rating_parts is None and not embedded:
+        item.rating_raw = page.visible_ratings[0] if page.visible_ratings else None
+    return item
+
+
+def _work_year(work: dict) -> str | None:
+    for key in ("datePublished", "dateCreated", "copyrightYear", "releasedEvent"):
+        value = text_of(work.get(key)) if isinstance(work, dict) else None
+        if value:
+            return value
+    return None
+
+
+def _set_rating(item: ReviewItem, rating: Any) -> None:
+    if isinstance(rating, dict):
+        value = text_of(rating.get("ratingValue"))
+        if value is None:
+            return
+        best = text_of(rating.get("bestRating"))
+        # Shown as the page would print it ("3/4"); the parts keep the scale's ends for the reader.
+        item.rating_raw = f"{value}/{best}" if best and "/" not in value else value
+        item.rating_parts = {"value": value, "best": best, "worst": text_of(rating.get("worstRating"))}
+    elif text_of(rating):
+        item.rating_raw = text_of(rating)
+
+
+def _set_authors(item: ReviewItem, graph: Graph, node: dict) -> None:
+    for author in graph.get(node, "author") + graph.get(node, "creator"):
+        if is_a(author, ORGANIZATION_TYPES):
+            continue
+        name = text_of(author)
+        if name and not name.startswith("http"):
+            item.critic_raw.append(name)
+            if isinstance(author, dict):
+                item.critic_urls.extend(strings(graph.get(author, "url")))
+                item.critic_urls.extend(strings(graph.get(author, "sameAs")))
+
+
+# --- 2. articles that are reviews ------------------------------------------------------------
+
+
+def _main_article(page: Page) -> dict | None:
+    articles = page.graph.of_type(ARTICLE_TYPES)
+    for article in articles:
+        url = text_of(article.get("url")) or text_of(article.get("mainEntityOfPage"))
+        if url and url.startswith("http") and canonical_url(url) == page.canonical:
+            return article
+    return articles[0] if articles else None
+
+
+def _article_review(page: Page, article: dict) -> PageVerdict:
+    graph = page.graph
+    headline = text_of(article.get("headline")) or _page_headline(page)
+    sections = strings(graph.get(article, "articleSection")) + strings(graph.get(article, "keywords"))
+    sections += page.meta.get("article:section", []) + page.meta.get("article:tag", [])
+    sections += page.meta.get("keywords", [])
+    section_signal = any(REVIEW_WORD.search(s) for s in sections)
+    url_signal = bool(REVIEW_PATH_SEGMENT.search(page.canonical + "/"))
+    rating = graph.first(article, "reviewRating") or graph.first(article, "contentRating")
+    has_rating = bool(page.visible_ratings) or isinstance(rating, dict)
+
+    title = None
+    for candidate in (headline, page.meta_first("og:title"), page.title):
+        if candidate and (title := film_title_from_headline(candidate)):
+            break
+    if title is None and has_rating and (section_signal or url_signal) and headline:
+        title = SITE_SUFFIX.sub("", headline).strip() or None
+    if not (section_signal or url_signal or has_rating or title):
+        return PageVerdict([], "no_review_signal")
+    if title is None:
+        return PageVerdict([], "no_reviewed_title")
+
+    item = ReviewItem(url=page.canonical, page_url=page.url, source_format="json-ld" if article else "opengraph")
+    item.film_raw = headline if film_title_from_headline(headline or "") else title
+    _set_authors(item, graph, article)
+    if not item.critic_raw:
+        item.critic_raw = page.meta.get("author", [])[:3] + page.meta.get("article:author", [])[:3]
+        item.critic_raw = [a for a in item.critic_raw if a and not a.startswith("http")]
+    item.publication_raw = text_of(graph.first(article, "publisher")) or _site_name(page)
+    item.published_raw = text_of(article.get("datePublished")) or _page_date(page)
+    item.headline = headline
+    item.text = text_of(article.get("articleBody")) or _page_text(page)
+    item.language = page.language
+    _set_rating(item, rating)
+    if item.rating_raw is None and page.visible_ratings:
+        item.rating_raw = page.visible_ratings[0]
+    return PageVerdict([item], "ok")
+
+
+# --- page-level fallbacks --------------------------------------------------------------------
+
+
+def _site_name(page: Page) -> str | None:
+    return page.meta_first("og:site_name", "application-name", "publisher")
+
+
+def _page_date(page: Page) -> str | None:
+    return page.meta_first(
+        "article:published_time", "og:published_time", "datepublished", "date", "dc.date"
+    ) or (page.time_values[0] if page.time_values else None)
+
+
+def _page_headline(page: Page) -> str | None:
+    return page.h1 or page.meta_first("og:title", "twitter:title") or page.title
+
+
+def _page_text(page: Page) -> str | None:
+    return "\n\n".join(page.paragraphs) or page.meta_first("og:description", "description")

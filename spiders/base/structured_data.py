@@ -1,0 +1,182 @@
+"""The generic structured-data review spider, and the base of publication spiders.
+
+A publication spider is a few lines on it: set `name`, `publication` (the registry key) and
+`start_urls`, say whether listing pages are followed, and override one of the two hooks:
+
+- `pre_process_page(page, response)`: before items are built (add a visible rating the
+  generic reader cannot see, fix a known markup quirk);
+- `post_process_item(item, response, page)`: after (return None to drop the item).
+
+Pages that hold no review are counted by reason under `aggregator/no_review/<reason>` and logged,
+so a publication whose markup changed shows up in the run's stats instead of passing silently.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from extruct.w3cmicrodata import LxmlMicrodataExtractor
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+
+from aggregator.items import ReviewItem
+from aggregator.urls import pick_canonical
+
+from .review_page import Page, reviews_on_page
+from .schema_org import Graph, microdata_to_nodes
+
+logger = logging.getLogger(__name__)
+
+WHITESPACE = re.compile(r"\s+")
+RATING_CLASS_XPATH = (
+    "//*[self::article or self::main or self::header]"
+    "//*[contains(@class, 'rating') or contains(@class, 'stars') or contains(@class, 'grade')]"
+    "[not(ancestor::aside or ancestor::nav or ancestor::footer"
+    " or ancestor::*[contains(@class, 'related')])]"
+)
+PARAGRAPH_XPATHS = ("//article//p", "//main//p", "//body//p")
+NOT_BODY = "[not(ancestor::aside or ancestor::nav or ancestor::footer or ancestor::header)]"
+MAX_PARAGRAPHS = 300
+
+
+def squash(text: str | None) -> str:
+    return WHITESPACE.sub(" ", text or "").strip()
+
+
+class StructuredDataSpider(scrapy.Spider):
+    name = "structured_data"
+    publication: str | None = None
+    """Registry key of the outlet this spider serves; None lets the pipelines resolve it."""
+    follow_links = False
+    """Follow same-site links from pages that hold no review (listings, indexes)."""
+    follow_allow: Iterable[str] = ()
+    """Regular expressions a followed link must match (all same-site links when empty)."""
+
+    def __init__(self, *args: Any, url: str | None = None, start_urls: str | None = None,
+                 follow: str | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if url:
+            self.start_urls = [url]
+            self.follow_links = False
+        elif start_urls:
+            self.start_urls = [u.strip() for u in start_urls.split(",") if u.strip()]
+        if follow is not None:
+            self.follow_links = str(follow).lower() in ("1", "true", "yes", "on")
+        if not getattr(self, "start_urls", None):
+            raise ValueError(
+                f"spider {self.name!r} has no start URL: give -a url=URL (one page) or "
+                "-a start_urls=URL[,URL…] [-a follow=1], or set start_urls on the class"
+            )
+        self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.start_urls} - {""})
+        self._link_extractor = LinkExtractor(allow=tuple(self.follow_allow), allow_domains=self.allowed_domains)
+        self._microdata = LxmlMicrodataExtractor()
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.start_urls:
+            yield scrapy.Request(url, callback=self.parse)
+
+    # --- hooks for publication spiders ----------------------------------------------------
+
+    def pre_process_page(self, page: Page, response: Response) -> Page:
+        return page
+
+    def post_process_item(self, item: ReviewItem, response: Response, page: Page) -> ReviewItem | None:
+        return item
+
+    # --- the crawl ------------------------------------------------------------------------
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
+        stats = self.crawler.stats
+        if not isinstance(response, TextResponse):
+            stats.inc_value("aggregator/no_review/not_html")
+            return
+        page = self.pre_process_page(self.read_page(response), response)
+        verdict = reviews_on_page(page)
+        if not verdict.items:
+            stats.inc_value(f"aggregator/no_review/{verdict.reason}")
+            logger.info("no review found at %s: %s", response.url, verdict.reason)
+            if self.follow_links:
+                yield from self.follow(response)
+            return
+        stats.inc_value("aggregator/pages/with_review")
+        for item in verdict.items:
+            item.spider = self.name
+            if self.publication:
+                item.publication = self.publication
+            item = self.post_process_item(item, response, page)
+            if item is not None:
+                yield item
+
+    def follow(self, response: Response) -> Iterable[scrapy.Request]:
+        for link in self._link_extractor.extract_links(response):
+            yield response.follow(link.url, callback=self.parse)
+
+    def read_page(self, response: TextResponse) -> Page:
+        """Gather what the review rule reads, from the parsed page Scrapy already holds."""
+        meta: dict[str, list[str]] = {}
+        for tag in response.xpath("//meta[(@property or @name) and @content]"):
+            key = (tag.attrib.get("property") or tag.attrib.get("name") or "").strip().lower()
+            meta.setdefault(key, []).append(tag.attrib["content"])
+        canonical = pick_canonical(
+            response.xpath("//link[@rel='canonical']/@href").get(),
+            meta.get("og:url", [None])[0],
+            response.url,
+        )
+        return Page(
+            url=response.url,
+            canonical=canonical,
+            graph=Graph(self._jsonld_nodes(response) + self._microdata_nodes(response)),
+            meta=meta,
+            title=squash(response.xpath("//title/text()").get()) or None,
+            h1=squash(" ".join(response.xpath("//h1[1]//text()").getall())) or None,
+            visible_ratings=self._visible_ratings(response),
+            paragraphs=self._paragraphs(response),
+            time_values=response.xpath("//time/@datetime").getall()[:5],
+            language=response.xpath("/html/@lang").get(),
+        )
+
+    def _jsonld_nodes(self, response: TextResponse) -> list[Any]:
+        blocks = []
+        for raw in response.xpath("//script[@type='application/ld+json']/text()").getall():
+            try:
+                blocks.append(json.loads(raw, strict=False))
+            except ValueError:
+                self.crawler.stats.inc_value("aggregator/structured/bad_json_ld")
+                logger.warning("unreadable JSON-LD block on %s", response.url)
+        return Graph.from_blocks(blocks).top_nodes
+
+    def _microdata_nodes(self, response: TextResponse) -> list[dict]:
+        if not response.xpath("//*[@itemscope][1]"):
+            return []
+        try:
+            items = self._microdata.extract_items(response.selector.root, response.url)
+        except Exception:  # extruct raises assorted errors on broken microdata
+            self.crawler.stats.inc_value("aggregator/structured/bad_microdata")
+            logger.warning("unreadable microdata on %s", response.url, exc_info=True)
+            return []
+        return microdata_to_nodes(items)
+
+    @staticmethod
+    def _visible_ratings(response: TextResponse) -> list[str]:
+        ratings = []
+        for element in response.xpath(RATING_CLASS_XPATH)[:10]:
+            label = element.attrib.get("aria-label") or element.attrib.get("title")
+            text = label or squash(" ".join(element.xpath(".//text()").getall()))
+            if text and len(text) <= 40:
+                ratings.append(squash(text))
+        return ratings
+
+    @staticmethod
+    def _paragraphs(response: TextResponse) -> list[str]:
+        for xpath in PARAGRAPH_XPATHS:
+            nodes = response.xpath(xpath + NOT_BODY)
+            if nodes:
+                texts = (squash(" ".join(p.xpath(".//text()").getall())) for p in nodes[:MAX_PARAGRAPHS])
+                return [t for t in texts if t]
+        return []
