@@ -61,7 +61,7 @@ def run_crawl(
     URLs through `spider_args`). Twisted's reactor runs once per process: one call per process.
     """
     overrides = {"AGGREGATOR_DB": database_url, **loopback_overrides(start_urls or []), **(settings or {})}
-    process = CrawlerProcess(project_settings(overrides), install_root_handler=True)
+    process = CrawlerProcess(project_settings(overrides))
     crawler = process.create_crawler(spider_class(spider, process.settings))
     process.crawl(crawler, **(spider_args or {}))
     process.start()

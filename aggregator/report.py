@@ -37,7 +37,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 def format_film_summary(summary) -> str:
     year = f" ({summary.year})" if summary.year else ""
     shares = summary.verdict_shares
-    sources = ", ".join(f"{k} {v}" for k, v in sorted(summary.source_counts.items())) or "—"
+    sources = ", ".join(f"{k} {v}" for k, v in sorted(summary.source_counts.items()) if v) or "—"
     average = "—" if summary.average_score is None else f"{summary.average_score:.1f}/100"
     lines = [
         f"{summary.title}{year}",

@@ -13,8 +13,10 @@ The rule (tested in tests/test_review_page.py):
      headline when the page has a rating AND a review section/tag/URL; and
    - a review signal: a rating (structured or visible), a section, tag or keyword naming
      reviews, a URL path segment naming reviews, or the review headline pattern itself.
-3. Anything else is not a review, with the reason: "no_structured_data", "not_an_article",
-   "no_review_signal" or "no_reviewed_title".
+3. Anything else is not a review, with the reason: "no_structured_data", "listing_page" (a
+   CollectionPage / SearchResultsPage / ProfilePage with no article: archives, indexes),
+   "not_an_article", "no_review_signal" or "no_reviewed_title". Before the headline patterns
+   are tried, a trailing " | Site Name" is cut: a site name may itself end in "Review".
 
 A site account or organisation as author is kept out of `critic_raw` here (the critic pipeline
 also drops site accounts that pose as people).
@@ -34,6 +36,7 @@ from .schema_org import (
     ARTICLE_TYPES,
     CREATIVE_WORK_TYPES,
     ORGANIZATION_TYPES,
+    LISTING_TYPES,
     REVIEW_TYPES,
     Graph,
     is_a,
@@ -45,7 +48,9 @@ REVIEW_WORD = re.compile(r"\breviews?\b", re.IGNORECASE)
 REVIEW_PATH_SEGMENT = re.compile(r"/(?:[\w-]*-)?reviews?(?:-[\w-]*)?/", re.IGNORECASE)
 SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
 
-NO_REVIEW_REASONS = ("no_structured_data", "not_an_article", "no_review_signal", "no_reviewed_title")
+NO_REVIEW_REASONS = (
+    "no_structured_data", "listing_page", "not_an_article", "no_review_signal", "no_reviewed_title",
+)
 
 
 @dataclass
@@ -89,6 +94,8 @@ def reviews_on_page(page: Page) -> PageVerdict:
     if not page.has_structured_data:
         return PageVerdict([], "no_structured_data")
     article = _main_article(page)
+    if article is None and page.graph.of_type(LISTING_TYPES):
+        return PageVerdict([], "listing_page")
     if article is None and page.meta_first("og:type") != "article":
         return PageVerdict([], "not_an_article")
     return _article_review(page, article or {})
@@ -212,6 +219,7 @@ def _article_review(page: Page, article: dict) -> PageVerdict:
 
     title = None
     for candidate in (headline, page.meta_first("og:title"), page.title):
+        candidate = _without_site_name(candidate, _site_name(page))
         if candidate and (title := film_title_from_headline(candidate)):
             break
     if title is None and has_rating and (section_signal or url_signal) and headline:
@@ -243,6 +251,15 @@ def _article_review(page: Page, article: dict) -> PageVerdict:
 
 def _site_name(page: Page) -> str | None:
     return page.meta_first("og:site_name", "application-name", "publisher")
+
+
+def _without_site_name(title: str | None, site_name: str | None) -> str | None:
+    """"X review – The Lantern Review" → "X review": a site name can end in "Review" itself."""
+    if title and site_name:
+        for separator in (" | ", " - ", " – ", " — ", " :: "):
+            if title.endswith(separator + site_name):
+                return title[: -len(separator + site_name)].strip()
+    return title
 
 
 def _page_date(page: Page) -> str | None:

@@ -30,7 +30,7 @@ ARTICLE_TYPES = frozenset(
 CREATIVE_WORK_TYPES = frozenset(
     {"Movie", "Film", "CreativeWork", "TVSeries", "TVSeason", "TVEpisode", "VideoObject", "Play"}
 )
-PERSON_TYPES = frozenset({"Person"})
+LISTING_TYPES = frozenset({"CollectionPage", "SearchResultsPage", "ProfilePage"})
 ORGANIZATION_TYPES = frozenset({"Organization", "NewsMediaOrganization", "Corporation"})
 
 

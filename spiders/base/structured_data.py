@@ -74,7 +74,8 @@ class StructuredDataSpider(scrapy.Spider):
                 "-a start_urls=URL[,URL…] [-a follow=1], or set start_urls on the class"
             )
         self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.start_urls} - {""})
-        self._link_extractor = LinkExtractor(allow=tuple(self.follow_allow), allow_domains=self.allowed_domains)
+        # Hosts are compared by hostname: LinkExtractor's allow_domains misses hosts with a port.
+        self._link_extractor = LinkExtractor(allow=tuple(self.follow_allow))
         self._microdata = LxmlMicrodataExtractor()
 
     async def start(self) -> AsyncIterator[Any]:
@@ -114,8 +115,10 @@ class StructuredDataSpider(scrapy.Spider):
                 yield item
 
     def follow(self, response: Response) -> Iterable[scrapy.Request]:
+        hosts = set(self.allowed_domains)
         for link in self._link_extractor.extract_links(response):
-            yield response.follow(link.url, callback=self.parse)
+            if urlsplit(link.url).hostname in hosts:
+                yield response.follow(link.url, callback=self.parse)
 
     def read_page(self, response: TextResponse) -> Page:
         """Gather what the review rule reads, from the parsed page Scrapy already holds."""
