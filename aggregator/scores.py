@@ -14,9 +14,16 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aggregator.db.models import VERDICT_SOURCES, VERDICTS, Critic, Film, Publication, Review
-from aggregator.db.models import ReviewCritic
-from aggregator.db.upsert import film_key_of
+from aggregator.db.models import (
+    VERDICT_SOURCES,
+    VERDICTS,
+    Critic,
+    Film,
+    Publication,
+    Review,
+    ReviewCritic,
+    film_key_of,
+)
 
 NO_SOURCE = "none"
 """The verdict_source count key of reviews without a verdict source."""
@@ -65,12 +72,14 @@ class FilmSummary:
 
 
 def find_films(session: Session, title: str, year: int | None = None) -> list[Film]:
-    """Films whose key matches `title` (so case and punctuation do not matter), optionally of
-    one year; several when a title was used in several years. Ordered by year."""
+    """Films with reviews whose key matches `title` (so case and punctuation do not matter),
+    optionally of one year; several when a title was used in several years. Ordered by year.
+    (A year-less film whose reviews all joined the dated film of the title is left out.)"""
     key = film_key_of(title or "")
     if not key:
         return []
-    stmt = select(Film).where(Film.key == key)
+    reviewed = select(Review.id).where(Review.film_id == Film.id).exists()
+    stmt = select(Film).where(Film.key == key, reviewed)
     if year is not None:
         stmt = stmt.where(Film.year == year)
     return list(session.scalars(stmt.order_by(Film.year.is_(None), Film.year, Film.id)))

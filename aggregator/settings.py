@@ -71,6 +71,8 @@ AGGREGATOR_DB = None
 # Extra publication registry files layered on the packaged one (the demo adds its outlets).
 AGGREGATOR_PUBLICATION_FILES = []
 
+# The store pipeline awaits its writer thread through asyncio.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("AGGREGATOR_LOG_LEVEL", "INFO")
 

@@ -43,18 +43,28 @@ def review_page(n: int) -> bytes:
         "datePublished": f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}",
         "headline": f"{title} {n} review",
     }
-    paragraphs = []
-    size = 0
-    while size < PAGE_BYTES:
-        sentence = " ".join(rng.choice(WORDS) for _ in range(60)).capitalize() + "."
-        paragraphs.append(f"<p>{sentence}</p>")
-        size += len(sentence) + 7
-    return (
+    # Shaped like a real review page: ~1,200 words of review in the article, and the rest of
+    # the ~100 KB in what surrounds it (navigation, related stories, inline scripts, footer).
+    paragraphs = "".join(
+        "<p>" + " ".join(rng.choice(WORDS) for _ in range(60)).capitalize() + ".</p>" for _ in range(20)
+    )
+    navigation = "".join(f"<li><a href='/section/{i}/'>{rng.choice(WORDS)} {i}</a></li>" for i in range(300))
+    related = "".join(
+        f"<div class='card'><a href='/other/{n}-{i}/'><h3>{rng.choice(WORDS)} {rng.choice(WORDS)}</h3></a>"
+        f"<p>{' '.join(rng.choice(WORDS) for _ in range(25))}</p></div>" for i in range(40)
+    )
+    page = (
         f"<!doctype html><html lang='en'><head><title>{title} {n} review</title>"
         f"<link rel='canonical' href='{data['url']}'>"
-        f"<script type='application/ld+json'>{json.dumps(data)}</script></head>"
-        f"<body><article><h1>{title} {n} review</h1>{''.join(paragraphs)}</article></body></html>"
-    ).encode()
+        f"<script type='application/ld+json'>{json.dumps(data)}</script>"
+        f"<meta property='og:site_name' content='Bench Outlet {n % 7}'></head>"
+        f"<body><header><nav><ul>{navigation}</ul></nav></header>"
+        f"<article><h1>{title} {n} review</h1>{paragraphs}</article>"
+        f"<aside class='related'>{related}</aside>"
+    )
+    script = "var config = " + json.dumps({f"k{i}": " ".join(rng.choice(WORDS) for _ in range(8)) for i in range(400)}) + ";"
+    filler = "<script>" + script * max(1, -(-(PAGE_BYTES - len(page)) // len(script))) + "</script>"
+    return (page + filler + "<footer><p>Bench footer</p></footer></body></html>").encode()
 
 
 def listing_page(index: int, pages: int) -> bytes:

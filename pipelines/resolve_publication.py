@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from .base import CountingPipeline, crawl_publications
 
 
@@ -10,6 +12,7 @@ class ResolvePublicationPipeline(CountingPipeline):
 
     def open_spider(self):
         self.publications = crawl_publications(self.crawler)
+        self._known = {}
 
     def process_item(self, item):
         registry = self.publications.registry
@@ -18,12 +21,18 @@ class ResolvePublicationPipeline(CountingPipeline):
                 raise self.drop(item, "unknown_publication_key", item.publication)
             self.count("from_spider")
             return item
-        publication = registry.resolve(name=item.publication_raw, url=item.url)
-        if publication is not None:
-            self.count("resolved")
-        else:
-            publication = registry.provisional(item.publication_raw, item.url)
+        publication, provisional = self._resolve(item.publication_raw, urlsplit(item.url or "").netloc, item.url)
+        if provisional:
             self.publications.provisional.setdefault(publication.key, publication)
-            self.count("provisional")
+        self.count("provisional" if provisional else "resolved")
         item.publication = publication.key
         return item
+
+    def _resolve(self, name, host, url):
+        """Resolved once per outlet name and host: a crawl meets the same few again and again."""
+        key = (name, host)
+        if key not in self._known:
+            registry = self.publications.registry
+            publication = registry.resolve(name=name, url=url)
+            self._known[key] = (publication, False) if publication else (registry.provisional(name, url), True)
+        return self._known[key]

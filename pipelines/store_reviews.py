@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import asyncio
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from scrapy import signals
 
@@ -28,6 +30,11 @@ class StoreReviewsPipeline(CountingPipeline):
         self.batch_size = crawler.settings.getint("AGGREGATOR_STORE_BATCH_SIZE", 200)
         self.buffer = []
         self.counts = UpsertCounts()
+        self.failed_batches = 0
+        # One writer thread: batches are written in order, off the reactor's thread, while
+        # the crawl goes on parsing (the database driver releases the GIL while it works).
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-reviews")
+        self.pending: list[Future] = []
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def open_spider(self):
@@ -48,16 +55,30 @@ class StoreReviewsPipeline(CountingPipeline):
             self.flush()
         return item
 
-    def close_spider(self):
+    async def close_spider(self):
         self.flush()
+        for future in self.pending:
+            await asyncio.wrap_future(future)
+        self.writer.shutdown()
 
     def flush(self):
         if not self.buffer:
             return
         batch, self.buffer = self.buffer, []
         publications = {key: self.publications.lookup(key) for key in {i.publication for i in batch}}
-        with self.sessions.begin() as session:
-            counts = save_reviews(session, batch, publications, run_id=self.run_id)
+        self.pending = [f for f in self.pending if not f.done()]
+        self.pending.append(self.writer.submit(self._write, batch, publications))
+
+    def _write(self, batch, publications) -> None:
+        """In the writer thread: one transaction per batch; a failed batch is counted, not fatal."""
+        try:
+            with self.sessions.begin() as session:
+                counts = save_reviews(session, batch, publications, run_id=self.run_id)
+        except Exception:
+            self.failed_batches += 1
+            self.crawler.stats.inc_value("aggregator/dropped/store_error", len(batch))
+            logger.exception("could not store a batch of %d reviews", len(batch))
+            return
         self.counts += counts
         for name in ("new", "updated", "unchanged"):
             self.crawler.stats.set_value(f"aggregator/reviews/{name}", getattr(self.counts, name))
@@ -69,6 +90,8 @@ class StoreReviewsPipeline(CountingPipeline):
             for key, value in stats.items()
             if key.startswith("aggregator/dropped/")
         }
+        if self.failed_batches:  # reviews were lost on the way to the database: not a success
+            reason = "store_failed"
         with self.sessions.begin() as session:
             run = finish_run(
                 session, self.run_id, finish_reason=reason, stats=stats, counts=self.counts, dropped=dropped

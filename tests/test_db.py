@@ -14,6 +14,7 @@ from sqlalchemy import inspect, text
 from aggregator.db.models import Base
 from aggregator.db.session import (
     DatabaseUnavailable,
+    SchemaTooNew,
     alembic_config,
     current_revisions,
     default_database_path,
@@ -182,6 +183,13 @@ def test_ensure_schema_is_idempotent_and_cheap_when_current(empty_db_url):
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM critics")).scalar() == 1
     engine.dispose()
+
+
+def test_database_from_a_newer_version_is_a_clear_error(db_engine):
+    with db_engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    with pytest.raises(SchemaTooNew, match="9999_future.*upgrade the aggregator"):
+        ensure_schema(db_engine)
 
 
 def _ensure_in_process(url: str, barrier) -> str:

@@ -138,6 +138,20 @@ def test_find_films_ignores_case_and_punctuation(session, title):
     ]  # fmt: skip
 
 
+def test_year_less_film_whose_reviews_joined_the_dated_one_is_not_found(db_engine):
+    with Session(db_engine) as session:
+        undated = ReviewItem(url="https://owl.example/a", publication="owl-review",
+                             film_title="Quiet Harbour", verdict="mixed")  # fmt: skip
+        dated = ReviewItem(url="https://owl.example/b", publication="owl-review",
+                           film_title="Quiet Harbour", film_year=2030, verdict="positive")  # fmt: skip
+        save_reviews(session, [undated], PUBLICATIONS)
+        save_reviews(session, [dated], PUBLICATIONS)
+        session.commit()
+        (film,) = find_films(session, "Quiet Harbour")
+        assert film.year == 2030
+        assert film_summary(session, film.id).verdict_counts == {"positive": 1, "mixed": 1, "negative": 0}
+
+
 def test_find_films_by_year_and_misses(session):
     assert [f.year for f in find_films(session, "the glass orchard", 2044)] == [2044]
     assert find_films(session, "The Glass Orchard", 1999) == []

@@ -193,23 +193,66 @@ def test_manual_verdict_is_never_overwritten_by_a_crawl(db_engine):
         assert review.text == "Edited text."
 
 
-def test_film_identity_ignores_case_and_punctuation_but_not_year(db_engine):
+def film_of(session: Session) -> dict[str, tuple[str, int | None] | None]:
+    rows = session.execute(
+        select(Review.url, Film.title, Film.year).outerjoin(Film, Film.id == Review.film_id)
+    )
+    return {url: (title, year) if title else None for url, title, year in rows}
+
+
+def test_film_identity_ignores_case_and_punctuation(db_engine):
     items = [
         make_item(1, film_title="The Glass Orchard"),
         make_item(2, film_title="the glass orchard!"),
-        make_item(3, film_title="The Glass Orchard", film_year=None),
+        make_item(3, film_title="Quiet Harbour", film_year=None),
         make_item(4, film_title=None),
+        make_item(5, film_title="?!"),
     ]
     with Session(db_engine) as session:
         save_reviews(session, items, PUBLICATIONS)
         session.commit()
         assert sorted(session.execute(select(Film.uid, Film.title)).all()) == [
-            ("glass orchard|", "The Glass Orchard"),
             ("glass orchard|2031", "The Glass Orchard"),
+            ("quiet harbour|", "Quiet Harbour"),
         ]
-        film_ids = dict(session.execute(select(Review.url, Review.film_id)).all())
-        assert film_ids[items[0].url] == film_ids[items[1].url] != film_ids[items[2].url]
-        assert film_ids[items[3].url] is None
+        films = film_of(session)
+        assert films[items[0].url] == films[items[1].url] == ("The Glass Orchard", 2031)
+        assert films[items[2].url] == ("Quiet Harbour", None)
+        assert films[items[3].url] is None and films[items[4].url] is None
+
+
+@pytest.mark.parametrize("order", ["dated first", "undated first", "one batch"])
+def test_review_without_year_joins_the_one_dated_film_whatever_the_order(db_engine, order):
+    dated = [make_item(1), make_item(2)]
+    undated = [make_item(3, film_year=None), make_item(4, film_year=None)]
+    batches = {
+        "dated first": [dated, undated],
+        "undated first": [undated, dated],
+        "one batch": [undated + dated],
+    }[order]
+    with Session(db_engine) as session:
+        for batch in batches:
+            save_reviews(session, batch, PUBLICATIONS)
+            session.commit()
+        assert set(film_of(session).values()) == {("The Glass Orchard", 2031)}
+        # Re-crawling the year-less reviews changes nothing.
+        assert save_reviews(session, undated, PUBLICATIONS) == UpsertCounts(unchanged=2)
+
+
+def test_review_without_year_stays_apart_when_the_title_has_several_years(db_engine):
+    items = [
+        make_item(1, film_year=2031),
+        make_item(2, film_year=2044),
+        make_item(3, film_year=None),
+    ]
+    with Session(db_engine) as session:
+        save_reviews(session, items, PUBLICATIONS)
+        session.commit()
+        assert film_of(session) == {
+            items[0].url: ("The Glass Orchard", 2031),
+            items[1].url: ("The Glass Orchard", 2044),
+            items[2].url: ("The Glass Orchard", None),
+        }
 
 
 def test_unknown_outlet_is_stored_as_provisional(db_engine):

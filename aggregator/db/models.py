@@ -10,6 +10,7 @@ models must stay in step with them (tests/test_db.py compares the two).
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -80,6 +81,27 @@ def utcnow() -> datetime:
 def _in(column: str, values: tuple[str, ...]) -> str:
     quoted = ", ".join(f"'{v}'" for v in values)
     return f"{column} IS NULL OR {column} IN ({quoted})"
+
+
+# --- identity keys: how rows are matched, kept apart from the display values -----------------
+
+
+def critic_key(name: str) -> str:
+    """Matching key of a critic, first version: accent-folded, case-folded, spaces collapsed."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(folded.casefold().split())
+
+
+def film_key_of(title: str) -> str:
+    """The film key of `title` (aggregator.names.film_key, the one rule the film pipeline
+    also uses), "" for a title with no letter or digit."""
+    from aggregator.names import film_key  # lazily: the models need not load the normalisers
+
+    try:
+        return film_key(title) or ""
+    except ValueError:
+        return ""
 
 
 class Base(DeclarativeBase):

@@ -9,8 +9,8 @@ programmatically: no alembic.ini is needed at run time.
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
-from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -147,13 +147,29 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
-        # busy_timeout first: switching to WAL needs a lock another process may hold.
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _use_wal(cursor)
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
     finally:
         cursor.close()
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL (persistent, so normally already done). The switch needs an
+    exclusive lock and SQLite reports "locked" at once instead of waiting on the busy
+    handler, so when several processes open a new file together it is retried here."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode = WAL").fetchone()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _connection_error_naming_url(url: URL):
@@ -161,8 +177,11 @@ def _connection_error_naming_url(url: URL):
 
     def handle(context: Any) -> None:
         # Only failures to *open* a connection: errors in statements keep their own message.
-        if context.connection is None and isinstance(
-            context.sqlalchemy_exception, OperationalError
+        # A locked SQLite file is a transient state, not an unreachable database.
+        if (
+            context.connection is None
+            and isinstance(context.sqlalchemy_exception, OperationalError)
+            and "locked" not in str(context.original_exception)
         ):
             reason = str(context.original_exception).strip().splitlines()[0:1]
             raise DatabaseUnavailable(
@@ -190,11 +209,21 @@ def alembic_config(connection: Any = None):
     return config
 
 
+class SchemaTooNew(RuntimeError):
+    """The database was migrated by a newer version of the aggregator than this one."""
+
+
 @lru_cache(maxsize=1)
-def head_revisions() -> frozenset[str]:
+def _script_revisions() -> tuple[frozenset[str], frozenset[str]]:
     from alembic.script import ScriptDirectory
 
-    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+    script = ScriptDirectory.from_config(alembic_config())
+    known = frozenset(rev.revision for rev in script.walk_revisions())
+    return frozenset(script.get_heads()), known
+
+
+def head_revisions() -> frozenset[str]:
+    return _script_revisions()[0]
 
 
 def current_revisions(engine: Engine) -> frozenset[str]:
@@ -216,7 +245,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             # transaction makes the whole upgrade atomic and makes a second process wait.
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         elif backend == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK_ID})
+            lock = text("SELECT pg_advisory_xact_lock(:key)")
+            connection.execute(lock, {"key": _PG_MIGRATION_LOCK_ID})
         command.upgrade(alembic_config(connection), revision)
         connection.commit()
 
@@ -226,8 +256,15 @@ def ensure_schema(engine: Engine, *, attempts: int = 5) -> None:
     query) when it is current. Safe when several processes start at once."""
     for attempt in range(1, attempts + 1):
         try:
-            if current_revisions(engine) == head_revisions():
+            current = current_revisions(engine)
+            if current == head_revisions():
                 return
+            unknown = current - _script_revisions()[1]
+            if unknown:
+                raise SchemaTooNew(
+                    f"database {mask_url(engine.url)} is at revision {', '.join(sorted(unknown))},"
+                    " which this version of the aggregator does not know: upgrade the aggregator"
+                )
             upgrade(engine)
             return
         except DBAPIError as exc:

@@ -15,14 +15,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from aggregator.db.models import (
@@ -35,6 +34,8 @@ from aggregator.db.models import (
     Review,
     ReviewCritic,
     ReviewRevision,
+    critic_key,
+    film_key_of,
     utcnow,
 )
 from aggregator.items import ReviewItem
@@ -75,35 +76,6 @@ class UpsertCounts:
             self.unchanged + other.unchanged,
             skipped,
         )
-
-
-def critic_key(name: str) -> str:
-    """Matching key of a critic, first version: accent-folded, case-folded, spaces collapsed."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(folded.casefold().split())
-
-
-def fallback_film_key(title: str) -> str:
-    """Used only when aggregator.names is unavailable: folded title, punctuation dropped."""
-    decomposed = unicodedata.normalize("NFKD", title.replace("&", " and "))
-    kept = "".join(
-        ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch)
-    )
-    return " ".join(kept.casefold().split())
-
-
-def film_key_of(title: str) -> str:
-    """The film key of `title` (aggregator.names.film_key), "" for a title with no letter or
-    digit. Imported lazily: names.py is developed alongside and only needed here."""
-    try:
-        from aggregator.names import film_key
-    except ImportError:
-        return fallback_film_key(title)
-    try:
-        return film_key(title) or ""
-    except ValueError:
-        return ""
 
 
 # --- validation and hashing ------------------------------------------------------------------
@@ -210,7 +182,7 @@ def _publication_row(key: str, entry: Any, item: ReviewItem) -> dict[str, Any]:
             "domain": urlsplit(item.url or "").hostname,
             "country": None,
             "language": item.language,
-            "scale": item.scale,
+            "scale": None,
             "weight": 1.0,
             "provisional": True,
         }
@@ -263,22 +235,69 @@ def _critic_ids(session: Session, items: Iterable[ReviewItem]) -> dict[str, int]
     return _get_or_create(session, Critic, "key", rows)
 
 
-def _film_uid(item: ReviewItem) -> tuple[str, dict[str, Any]] | None:
+def _film_row(item: ReviewItem) -> dict[str, Any] | None:
     if not (item.film_title and item.film_title.strip()):
         return None
     key = item.film_key or film_key_of(item.film_title)
     if not key:
         return None
     uid = Film.make_uid(key, item.film_year)
-    row = {"uid": uid, "key": key, "title": item.film_title.strip(), "year": item.film_year}
-    return uid, row
+    return {"uid": uid, "key": key, "title": item.film_title.strip(), "year": item.film_year}
 
 
-def _film_ids(session: Session, items: Iterable[ReviewItem]) -> dict[str, int]:
-    rows: dict[str, dict[str, Any]] = {}
-    for uid, row in filter(None, (_film_uid(item) for item in items)):
-        rows.setdefault(uid, row)  # the title as the batch first spelled it
-    return _get_or_create(session, Film, "uid", rows)
+def _film_ids(session: Session, items: Sequence[ReviewItem]) -> dict[str, int | None]:
+    """{review url: film id}. A review that states no year belongs to the film of the same key
+    that has a year when exactly one such film exists (an outlet that omits the year reviews
+    the same film as one that gives it); otherwise to the year-less film of that key.
+    Year-less reviews stored before their dated film existed are moved to it here, so the
+    result does not depend on crawl order (two dated films of a key: nothing is moved)."""
+    rows = {item.url: _film_row(item) for item in items}
+    dated: dict[str, dict[str, Any]] = {}
+    for row in filter(None, rows.values()):
+        if row["year"] is not None:
+            dated.setdefault(row["uid"], row)  # the title as the batch first spelled it
+    ids = _get_or_create(session, Film, "uid", dated)
+
+    keys = sorted({row["key"] for row in rows.values() if row})
+    years_of_key: dict[str, list[int]] = {}
+    for chunk in _chunks(keys):
+        stmt = select(Film.key, Film.id).where(Film.key.in_(chunk), Film.year.is_not(None))
+        for key, film_id in session.execute(stmt):
+            years_of_key.setdefault(key, []).append(film_id)
+    the_dated = {key: ids[0] for key, ids in years_of_key.items() if len(ids) == 1}
+
+    undated: dict[str, dict[str, Any]] = {}
+    for row in filter(None, rows.values()):
+        if row["year"] is None and row["key"] not in the_dated:
+            undated.setdefault(row["uid"], row)
+    ids.update(_get_or_create(session, Film, "uid", undated))
+    _adopt_undated_reviews(session, the_dated)
+
+    def film_id(row: dict[str, Any] | None) -> int | None:
+        if row is None:
+            return None
+        if row["year"] is None and row["key"] in the_dated:
+            return the_dated[row["key"]]
+        return ids[row["uid"]]
+
+    return {url: film_id(row) for url, row in rows.items()}
+
+
+def _adopt_undated_reviews(session: Session, the_dated: dict[str, int]) -> None:
+    uids = sorted(Film.make_uid(key, None) for key in the_dated)
+    moves = []
+    for chunk in _chunks(uids):
+        stmt = select(Film.key, Film.id).where(Film.uid.in_(chunk))
+        for key, undated_id in session.execute(stmt):
+            moves.append({"from_id": undated_id, "to_id": the_dated[key]})
+    if moves:
+        table = Review.__table__
+        stmt = (
+            update(table)
+            .where(table.c.film_id == bindparam("from_id"))
+            .values(film_id=bindparam("to_id"))
+        )
+        session.execute(stmt, moves)
 
 
 # --- the batch -------------------------------------------------------------------------------
@@ -322,13 +341,12 @@ def save_reviews(
     hashes = {item.url: content_hash(item) for item in ordered}
 
     def values(item: ReviewItem) -> dict[str, Any]:
-        film = _film_uid(item)
         return {
             "url": item.url,
             "page_url": item.page_url,
             "spider": item.spider,
             "publication_id": publication_ids[item.publication],
-            "film_id": film_ids[film[0]] if film else None,
+            "film_id": film_ids[item.url],
             **{name: getattr(item, name) for name in _HASHED_ITEM_FIELDS},
             "published": _published(item),
             "content_hash": hashes[item.url],
@@ -345,10 +363,9 @@ def save_reviews(
         raced = [url for url in batch if url not in existing and url not in inserted]
         existing.update(_existing(session, raced))
 
-    changed = [batch[url] for url in sorted(existing) if existing[url]["content_hash"] != hashes[url]]
-    unchanged_ids = sorted(
-        row["id"] for url, row in existing.items() if row["content_hash"] == hashes[url]
-    )
+    is_same = {url: row["content_hash"] == hashes[url] for url, row in existing.items()}
+    changed = [batch[url] for url in sorted(existing) if not is_same[url]]
+    unchanged_ids = sorted(row["id"] for url, row in existing.items() if is_same[url])
     _update_changed(session, changed, existing, values, run_id, now)
     counts.updated = len(changed)
     counts.unchanged = len(unchanged_ids)
@@ -443,9 +460,8 @@ def _link_critics(session, items, review_ids, critic_ids) -> None:
             critic_id = critic_ids.get(critic_key(name or ""))
             if critic_id is not None and critic_id not in seen:
                 seen.add(critic_id)
-                rows.append(
-                    {"review_id": review_ids[item.url], "critic_id": critic_id, "position": len(seen) - 1}
-                )
+                review_id, position = review_ids[item.url], len(seen) - 1
+                rows.append({"review_id": review_id, "critic_id": critic_id, "position": position})
     table = ReviewCritic.__table__
     for chunk in _chunks(rows):
         session.execute(_insert(session, table).on_conflict_do_nothing(), list(chunk))
@@ -480,7 +496,9 @@ def finish_run(
         raise LookupError(f"no crawl run with id {run_id}")
     run.finished_at = utcnow()
     run.finish_reason = finish_reason
-    run.pages = int(stats.get("response_received_count", 0) or 0)
+    run.pages = int(
+        stats.get("response_received_count") or stats.get("downloader/response_count") or 0
+    )
     run.items_scraped = int(stats.get("item_scraped_count", 0) or 0)
     run.errors = int(stats.get("log_count/ERROR", 0) or 0)
     run.reviews_new, run.reviews_updated = counts.new, counts.updated

@@ -177,9 +177,11 @@ class StructuredDataSpider(scrapy.Spider):
 
     @staticmethod
     def _paragraphs(response: TextResponse) -> list[str]:
+        # lxml directly: a long review has hundreds of paragraphs, and a Selector per one costs.
+        root = response.selector.root
         for xpath in PARAGRAPH_XPATHS:
-            nodes = response.xpath(xpath + NOT_BODY)
+            nodes = root.xpath(xpath + NOT_BODY)
             if nodes:
-                texts = (squash(" ".join(p.xpath(".//text()").getall())) for p in nodes[:MAX_PARAGRAPHS])
+                texts = (" ".join("".join(p.itertext()).split()) for p in nodes[:MAX_PARAGRAPHS])
                 return [t for t in texts if t]
         return []
