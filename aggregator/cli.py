@@ -140,7 +140,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_runs(args) -> int:
-    from aggregator.db.upsert import list_runs
+    from aggregator.db.runs import list_runs
     from aggregator.report import format_runs
 
     _, _, sessions = _open(args)

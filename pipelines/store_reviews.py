@@ -7,7 +7,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from scrapy import signals
 
 from aggregator.db.session import ensure_schema, make_engine, resolve_database_url, session_factory
-from aggregator.db.upsert import UpsertCounts, finish_run, save_reviews, start_run
+from aggregator.db.runs import finish_run, start_run
+from aggregator.db.upsert import UpsertCounts, save_reviews
 
 from .base import CountingPipeline, crawl_publications
 

@@ -9,7 +9,6 @@ import copy
 import csv
 import io
 import json
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -28,23 +27,12 @@ from aggregator.export import (
 )
 from aggregator.items import ReviewItem
 from aggregator.scales import SCALES
+from tests.factories import outlet
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "export.md"
 
 
-@dataclass(frozen=True)
-class Entry:
-    key: str
-    name: str
-    domains: tuple[str, ...] = ()
-    country: str | None = None
-    language: str | None = "en"
-    scale: str | None = None
-    weight: float = 1.0
-    provisional: bool = False
-
-
-PUBLICATIONS = {"reel-gazette": Entry("reel-gazette", "Reel Gazette", ("gazette.example",))}
+PUBLICATIONS = {"reel-gazette": outlet("reel-gazette", "Reel Gazette", ("gazette.example",))}
 
 ITEMS = [
     ReviewItem(

@@ -5,7 +5,6 @@ All outlets, critics and films here are fictional.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import pytest
@@ -15,24 +14,13 @@ from sqlalchemy.orm import Session
 from aggregator.db.upsert import save_reviews
 from aggregator.items import ReviewItem
 from aggregator.scores import FilmNotFound, film_summary, find_films
-
-
-@dataclass(frozen=True)
-class Entry:
-    key: str
-    name: str
-    domains: tuple[str, ...] = ()
-    country: str | None = None
-    language: str | None = "en"
-    scale: str | None = None
-    weight: float = 1.0
-    provisional: bool = False
+from tests.factories import outlet
 
 
 PUBLICATIONS = {
-    "daily-lantern": Entry("daily-lantern", "The Daily Lantern", ("lantern.example",)),
-    "reel-gazette": Entry("reel-gazette", "Reel Gazette", ("gazette.example",)),
-    "owl-review": Entry("owl-review", "The Owl Review", ("owl.example",)),
+    "daily-lantern": outlet("daily-lantern", "The Daily Lantern", ("lantern.example",)),
+    "reel-gazette": outlet("reel-gazette", "Reel Gazette", ("gazette.example",)),
+    "owl-review": outlet("owl-review", "The Owl Review", ("owl.example",)),
 }
 
 

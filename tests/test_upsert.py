@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -24,34 +24,21 @@ from aggregator.db.models import (
     ReviewRevision,
 )
 from aggregator.db.session import make_engine
+from aggregator.db.runs import finish_run, list_runs, start_run
 from aggregator.db.upsert import (
     UpsertCounts,
     content_hash,
     critic_key,
-    finish_run,
     item_problem,
-    list_runs,
     save_reviews,
-    start_run,
 )
 from aggregator.items import ReviewItem
-
-
-@dataclass(frozen=True)
-class Entry:
-    key: str
-    name: str
-    domains: tuple[str, ...] = ()
-    country: str | None = "GB"
-    language: str | None = "en"
-    scale: str | None = "stars/5"
-    weight: float = 1.0
-    provisional: bool = False
+from tests.factories import outlet
 
 
 PUBLICATIONS = {
-    "daily-lantern": Entry("daily-lantern", "The Daily Lantern", ("lantern.example",)),
-    "reel-gazette": Entry("reel-gazette", "Reel Gazette", ("gazette.example",), scale="letter"),
+    "daily-lantern": outlet("daily-lantern", "The Daily Lantern", ("lantern.example",)),
+    "reel-gazette": outlet("reel-gazette", "Reel Gazette", ("gazette.example",), scale="letter"),
 }
 
 

@@ -26,7 +26,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 
 from aggregator.items import ReviewItem
-from aggregator.urls import pick_canonical
+from aggregator.urls import canonical_url, pick_canonical
 
 from .review_page import Page, reviews_on_page
 from .schema_org import Graph, microdata_to_nodes
@@ -117,8 +117,14 @@ class StructuredDataSpider(scrapy.Spider):
     def follow(self, response: Response) -> Iterable[scrapy.Request]:
         hosts = set(self.allowed_domains)
         for link in self._link_extractor.extract_links(response):
-            if urlsplit(link.url).hostname in hosts:
-                yield response.follow(link.url, callback=self.parse)
+            if urlsplit(link.url).hostname not in hosts:
+                continue
+            try:  # tracking parameters off, so one page linked two ways is fetched once
+                url = canonical_url(link.url)
+            except ValueError:
+                self.crawler.stats.inc_value("aggregator/follow/bad_link")
+                continue
+            yield response.follow(url, callback=self.parse)
 
     def read_page(self, response: TextResponse) -> Page:
         """Gather what the review rule reads, from the parsed page Scrapy already holds."""
