@@ -183,3 +183,27 @@ def test_spider_without_start_urls_fails_fast():
 
     with pytest.raises(ValueError, match="no start URL"):
         make_spider(url=None)
+
+
+def test_a_publication_spider_is_a_few_lines_on_the_base_and_its_hooks_run():
+    from aggregator.spiders.base.structured_data import StructuredDataSpider
+
+    class QuillSpider(StructuredDataSpider):
+        name = "quill_test"
+        publication = "quill-and-reel"
+        start_urls = ["https://www.quillandreel.example/reviews/"]
+
+        def pre_process_page(self, page, response):
+            # The outlet prints its grade in a badge the generic reader does not know.
+            page.visible_ratings.extend(response.css(".verdict-badge::text").getall())
+            return page
+
+        def post_process_item(self, item, response, page):
+            return None if "sponsored" in response.url else item
+
+    article = jsonld({"@type": "NewsArticle", "headline": "Review: The Salt Cartographer"})
+    body = "<article><span class='verdict-badge'>B-</span></article>"
+    (item,), _, spider = parse_page(URL, page(article, body), spider_cls=QuillSpider)
+    assert (item.spider, item.publication, item.rating_raw) == ("quill_test", "quill-and-reel", "B-")
+    assert spider.follow_links is False
+    assert parse_page(URL + "sponsored/", page(article, body), spider_cls=QuillSpider)[0] == []
