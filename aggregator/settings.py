@@ -52,6 +52,8 @@ HTTPCACHE_ENABLED = os.environ.get("AGGREGATOR_HTTP_CACHE", "").lower() in ("1",
 HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 HTTPCACHE_DIR = "httpcache"
 
+EXTENSIONS = {"aggregator.extensions.FreezeStartupObjects": 0}
+
 ITEM_PIPELINES = {
     "aggregator.pipelines.clean_fields.CleanFieldsPipeline": 100,
     "aggregator.pipelines.resolve_publication.ResolvePublicationPipeline": 200,
