@@ -1,4 +1,4 @@
-"""The `aggregator` command: crawl, demo, film, export, runs, db."""
+"""The `aggregator` command: crawl, demo, film, export, runs, db, rating, renormalise."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from aggregator.db.session import (
 )
 
 EXIT_OK, EXIT_EMPTY_RUN, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2, 2
+EXIT_REJECTED = 1  # `aggregator rating`: the string is not a rating it can read
 
 
 def _open(args, *, default: str | None = None):
@@ -161,6 +162,97 @@ def cmd_db_url(args) -> int:
     return EXIT_OK
 
 
+def cmd_rating(args) -> int:
+    """How one rating string is read: exit 0 with the reading, 1 with the reason it is not."""
+    import json
+
+    from aggregator.ratings import REASON_TEXT, explain_rating
+
+    rating, reason = explain_rating(args.text, args.scale)
+    if args.json:
+        reading = None
+        if rating is not None:
+            fields = ("raw", "value", "best", "worst", "scale", "score", "verdict", "fresh")
+            reading = {name: getattr(rating, name) for name in fields}
+        answer = {"input": args.text, "scale_given": args.scale, "reason": reason,
+                  "explanation": REASON_TEXT.get(reason, reason), "rating": reading}
+        print(json.dumps(answer, ensure_ascii=False, indent=2))
+    elif rating is None:
+        print(f"{args.text!r}: rejected ({reason}): {REASON_TEXT.get(reason, reason)}")
+    else:
+        fresh = "yes" if rating.fresh else "no" if rating.fresh is not None else "-"
+        print(f"{args.text!r}" + (f" (outlet scale {args.scale})" if args.scale else "") + ":")
+        for name, value in (("value", _number(rating.value)), ("best", _number(rating.best)),
+                            ("worst", _number(rating.worst)), ("scale", rating.scale),
+                            ("score", _number(rating.score)), ("verdict", rating.verdict or "-"),
+                            ("fresh", fresh)):
+            print(f"  {name:<8} {value}")
+    return EXIT_OK if rating is not None else EXIT_REJECTED
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def cmd_renormalise(args) -> int:
+    from aggregator.db.session import is_current, mask_url
+    from aggregator.publications import RegistryError, load_registry
+    from aggregator.renormalise import GROUPS, renormalise
+
+    if args.batch_size < 1:
+        print("aggregator renormalise: --batch-size must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        registry = load_registry(extra_paths=args.publications)
+    except RegistryError as error:
+        print(f"aggregator renormalise: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.dry_run:  # a dry run writes nothing, migrations included
+        url = resolve_database_url(cli_url=args.db)
+        engine = make_engine(url)
+        if not is_current(engine):
+            print(f"aggregator renormalise: {mask_url(url)} is not at the current schema;"
+                  " run `aggregator db upgrade` first", file=sys.stderr)
+            engine.dispose()
+            return EXIT_USAGE
+        sessions = session_factory(engine)
+    else:
+        url, engine, sessions = _open(args)
+    if args.publication is not None:
+        from sqlalchemy import select
+
+        from aggregator.db.models import Publication
+
+        with sessions() as session:
+            if session.scalar(select(Publication.id).where(Publication.key == args.publication)) is None:
+                print(f"no publication {args.publication!r} in {mask_url(url)}", file=sys.stderr)
+                engine.dispose()
+                return EXIT_NOT_FOUND
+    report = renormalise(sessions, lookup=registry.get, publication=args.publication,
+                         batch_size=args.batch_size, dry_run=args.dry_run)
+    engine.dispose()
+    note = " (dry run: nothing written)" if args.dry_run else ""
+    print(f"renormalised {report.reviews} reviews of {mask_url(url)} in {report.batches} batches{note}")
+    for group in GROUPS:
+        extra = f" ({report.manual_kept} manual verdicts kept)" if group == "verdict" and report.manual_kept else ""
+        print(f"  {group:<8} {report.changed[group]:>7} changed{extra}")
+    print(f"  reviews changed {report.rows_changed}, unchanged {report.reviews - report.rows_changed}")
+    if report.unfit:
+        print("  left as they were (unfit under the current rules): " + _by_reason(report.unfit))
+    if report.rating_rejected:
+        print("  ratings rejected: " + _by_reason(report.rating_rejected))
+    if report.learnt_scales:
+        learnt = ", ".join(f"{key} {scale}" for key, scale in sorted(report.learnt_scales.items()))
+        print(f"  learnt scales: {learnt}; {report.scale_learnt} ratings read on them")
+    if report.revisions:
+        print(f"  replaced scores and verdicts kept as revisions: {report.revisions}")
+    return EXIT_OK
+
+
+def _by_reason(counts: dict[str, int]) -> str:
+    return ", ".join(f"{reason} {count}" for reason, count in sorted(counts.items()))
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", metavar="URL", help="database URL (outranks AGGREGATOR_DATABASE_URL)")
@@ -195,6 +287,23 @@ def build_parser() -> argparse.ArgumentParser:
     runs = commands.add_parser("runs", parents=[common], help="recorded crawl runs")
     runs.add_argument("--limit", type=int, default=20)
     runs.set_defaults(handler=cmd_runs)
+
+    from aggregator.scales import SCALES
+
+    rating = commands.add_parser("rating", help="show how a rating string is read")
+    rating.add_argument("text", help='the rating as a page writes it, e.g. "3 1/2 stars"')
+    rating.add_argument("--scale", choices=sorted(SCALES), help="the outlet's scale, for ratings that do not state theirs")
+    rating.add_argument("--json", action="store_true", help="machine-readable output")
+    rating.set_defaults(handler=cmd_rating)
+
+    renorm = commands.add_parser("renormalise", parents=[common],
+                                 help="re-apply the normalisers to the stored raw values")
+    renorm.add_argument("--publication", metavar="KEY", help="only this outlet's reviews")
+    renorm.add_argument("--dry-run", action="store_true", help="count what would change, write nothing")
+    renorm.add_argument("--batch-size", type=int, default=200, help="reviews per transaction (default 200)")
+    renorm.add_argument("--publications", metavar="FILE", action="append", default=[],
+                        help="extra registry file, as given to the crawl (repeatable)")
+    renorm.set_defaults(handler=cmd_renormalise)
 
     db = commands.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", parents=[common], help="apply migrations").set_defaults(handler=cmd_db_upgrade)

@@ -129,24 +129,43 @@ def _year_of(raw: str | None) -> int | None:
     return int(match.group(1)) if match else year_from_text(raw)
 
 
-def rate_review(item: ReviewItem, publication=None) -> str:
-    """Fill rating, score, verdict and fresh; returns the rating reader's reason code
-    ("ok", "absent" when the page gave no rating, or why a given rating was rejected)."""
+def rate_review(item: ReviewItem, publication=None, learnt_scale: str | None = None) -> str:
+    """Fill rating, score, verdict and fresh; returns the rating reader's reason code:
+    "ok", "scale_learnt" (read on `learnt_scale`, the scale learnt from the outlet's other
+    ratings: aggregator.ratings.learned_scale), "absent" when the page gave no rating, or why
+    a given rating was rejected (a code of aggregator.ratings.REASONS).
+
+    A rating whose scale the string does not state ("3", "3 stars") is read on the
+    registry's scale (`publication.scale`); only for an outlet the registry gives no scale
+    is it read on `learnt_scale`. Every normalised rating and verdict field is (re)written, so
+    a second call on the same item gives the same result.
+    """
     rating, reason = None, "absent"
+    registry_scale = getattr(publication, "scale", None)
     if item.rating_parts:
         parts = item.rating_parts
         rating = rating_from_parts(parts.get("value"), parts.get("best"), parts.get("worst"), raw=item.rating_raw)
         reason = "ok" if rating else "bad_structured_rating"
     if rating is None and item.rating_raw and not item.rating_parts:
-        rating, reason = explain_rating(item.rating_raw, scale=getattr(publication, "scale", None))
+        rating, reason = explain_rating(item.rating_raw, scale=registry_scale)
+        if reason == "unknown_scale" and learnt_scale and not registry_scale:
+            relearnt, learnt_reason = explain_rating(item.rating_raw, scale=learnt_scale)
+            if relearnt is not None:
+                rating, reason = relearnt, "scale_learnt"
+            elif learnt_reason == "out_of_range":  # "7" from an outlet that rates out of 4
+                reason = learnt_reason
     decision = decide(rating=rating, label=item.label_raw, text=item.text, publication=publication)
     if rating is None and decision.source == "text":
-        stated = stated_in_text(item.text, getattr(publication, "scale", None))
+        stated = stated_in_text(item.text, registry_scale)
         if isinstance(stated, Rating):  # a rating written in the text is kept like any other
-            rating, item.rating_raw = stated, stated.raw
+            rating = stated
+            if not item.rating_raw:  # the page's own rating string, even unread, is kept
+                item.rating_raw = stated.raw
     if rating is not None:
         item.rating_value, item.rating_best, item.rating_worst = rating.value, rating.best, rating.worst
         item.scale, item.score = rating.scale, rating.score
+    else:
+        item.rating_value = item.rating_best = item.rating_worst = item.scale = item.score = None
     item.verdict, item.fresh = decision.verdict, decision.fresh
     item.verdict_source, item.confidence = decision.source, decision.confidence
     return reason

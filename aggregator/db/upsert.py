@@ -119,16 +119,17 @@ def content_hash(item: ReviewItem) -> str:
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
-_RAW_FIELDS = (
+# The stored raw values, and the normalised ones derived from them (`aggregator renormalise`).
+RAW_FIELDS = (
     "publication_raw", "critic_raw", "critic_urls", "film_raw", "film_year_raw", "film_ids_raw",
     "rating_raw", "rating_parts", "label_raw", "published_raw", "headline", "text", "language",
     "source_format",
 )  # fmt: skip
-_NORMALISED_FIELDS = (
+NORMALISED_FIELDS = (
     "rating_value", "rating_best", "rating_worst", "scale", "score", "verdict", "fresh",
     "verdict_source", "confidence",
 )  # fmt: skip
-_HASHED_ITEM_FIELDS = _RAW_FIELDS + _NORMALISED_FIELDS
+_HASHED_ITEM_FIELDS = RAW_FIELDS + NORMALISED_FIELDS
 
 
 # --- get-or-create ---------------------------------------------------------------------------
@@ -220,7 +221,8 @@ def _publication_ids(
     return ids
 
 
-def _critic_ids(session: Session, items: Iterable[ReviewItem]) -> dict[str, int]:
+def get_critic_ids(session: Session, items: Iterable[ReviewItem]) -> dict[str, int]:
+    """{critic key: id} for every critic the items name, creating the missing ones."""
     rows: dict[str, dict[str, Any]] = {}
     for item in items:
         for name in item.critics:
@@ -240,7 +242,7 @@ def _film_row(item: ReviewItem) -> dict[str, Any] | None:
     return {"uid": uid, "key": key, "title": item.film_title.strip(), "year": item.film_year}
 
 
-def _film_ids(session: Session, items: Sequence[ReviewItem]) -> dict[str, int | None]:
+def get_film_ids(session: Session, items: Sequence[ReviewItem]) -> dict[str, int | None]:
     """{review url: film id}. A review that states no year belongs to the film of the same key
     that has a year when exactly one such film exists (an outlet that omits the year reviews
     the same film as one that gives it); otherwise to the year-less film of that key.
@@ -331,8 +333,8 @@ def save_reviews(
     ordered = [batch[url] for url in sorted(batch)]
     arrival = list(batch.values())  # new names and titles are taken as first met
     publication_ids = _publication_ids(session, arrival, publications or {})
-    critic_ids = _critic_ids(session, arrival)
-    film_ids = _film_ids(session, arrival)
+    critic_ids = get_critic_ids(session, arrival)
+    film_ids = get_film_ids(session, arrival)
     hashes = {item.url: content_hash(item) for item in ordered}
 
     def values(item: ReviewItem) -> dict[str, Any]:
@@ -368,7 +370,7 @@ def save_reviews(
 
     links = {url: review_id for url, review_id in inserted.items()}
     links.update({item.url: existing[item.url]["id"] for item in changed})
-    _link_critics(session, [batch[url] for url in sorted(links)], links, critic_ids)
+    link_critics(session, [batch[url] for url in sorted(links)], links, critic_ids)
     return counts
 
 
@@ -442,7 +444,9 @@ def _touch(session: Session, review_ids: Sequence[int], run_id: int | None, now)
         )
 
 
-def _link_critics(session, items, review_ids, critic_ids) -> None:
+def link_critics(session, items, review_ids, critic_ids) -> None:
+    """Replace the critic links of reviews {url: id} by the items' critics, in byline order
+    (`critic_ids` from get_critic_ids)."""
     if not items:
         return
     ids = [review_ids[item.url] for item in items]

@@ -1,0 +1,432 @@
+"""Re-apply the normalisers to the stored raw values of reviews (`aggregator renormalise`).
+
+Each stored review is rebuilt as the ReviewItem a spider would have yielded (its raw columns)
+and run through the same steps as the pipelines (aggregator.normalise: clean, critics, film,
+rating and verdict, date); what differs from the stored normalised values is written back.
+
+The rules that keep it safe to run at any time:
+- Raw columns are never written: only the normalised values, the film and critic links,
+  `content_hash` (as the crawl would compute it, so the next crawl sees "unchanged") and
+  `updated_at` of a review that changed.
+- A manual verdict (verdict_source "manual") is kept: its verdict, fresh, source and
+  confidence are not touched; its rating, date, film and critics are.
+- A review the new rules would make unfit to store (aggregator.validate: no film title any
+  more, a date in the future, …) is left exactly as it is and counted under `unfit`.
+- Where a score or verdict is replaced, the old values are kept as a ReviewRevision, as a
+  crawl that changes a rating does. Film and critic rows are only ever added, never deleted.
+- Idempotent: the learnt scales are counted from the raw ratings (not from stored scales),
+  and every step is a function of the raw values, so a second run changes nothing.
+
+A rating the crawl took from the text ("Rating: 4/5" in the body, stored in `rating_raw` with
+verdict_source "text") is recognised as such and re-read from the text, not as the page's
+own rating field. Work goes in batches of `batch_size` reviews, one transaction each; a dry
+run does the same work and rolls every batch back. A review that a crawl rewrites while its
+batch is being worked on may get values computed from the raw values read before; its hash
+then differs from the crawl's, so the next crawl (or run) writes it again.
+
+`decide` is called as the verdict pipeline calls it: when the crawl's call changes (learned
+habits passed to it, for instance), this module must pass the same, or it would undo them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from aggregator.db.models import (
+    Publication,
+    Review,
+    ReviewCritic,
+    ReviewRevision,
+    critic_key,
+    utcnow,
+)
+from aggregator.db.upsert import (
+    MANUAL_FIELDS,
+    RAW_FIELDS,
+    content_hash,
+    get_critic_ids,
+    get_film_ids,
+    link_critics,
+)
+from aggregator.items import ReviewItem
+from aggregator.normalise import (
+    clean_fields,
+    clean_string,
+    date_review,
+    identify_film,
+    normalise_critics,
+    rate_review,
+)
+from aggregator.ratings import Rating, explain_rating, learned_scale, rating_from_parts
+from aggregator.validate import review_problems
+from aggregator.verdicts import stated_in_text
+
+BATCH_SIZE = 200
+"""Reviews per transaction: a review's text runs to 100 KB, so a batch is read whole."""
+
+RATING_FIELDS = ("rating_value", "rating_best", "rating_worst", "scale", "score")
+VERDICT_FIELDS = MANUAL_FIELDS  # verdict, fresh, verdict_source, confidence
+GROUPS = ("rating", "verdict", "date", "film", "critics")
+"""The field groups counted separately: what a rule change moved."""
+
+_LIST_FIELDS = ("critic_raw", "critic_urls", "film_ids_raw")
+_ROW_COLUMNS = [
+    Review.id, Review.url, Review.page_url, Review.spider, Review.film_id, Review.published,
+    Review.content_hash, *(getattr(Review, name) for name in RAW_FIELDS + RATING_FIELDS + VERDICT_FIELDS),
+]  # fmt: skip
+
+PublicationLookup = Callable[[str], Any]
+"""Registry key -> entry (anything with name, aliases, domains, scale), or None."""
+
+
+@dataclass
+class RenormaliseReport:
+    reviews: int = 0
+    """Reviews read."""
+    batches: int = 0
+    changed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(GROUPS, 0))
+    """Reviews changed, per field group (a review may count in several)."""
+    rows_changed: int = 0
+    manual_kept: int = 0
+    """Reviews with a manual verdict, whose verdict fields were left alone."""
+    unfit: dict[str, int] = field(default_factory=dict)
+    """Reviews left as they were because the new rules make them unfit, by first problem."""
+    rating_rejected: dict[str, int] = field(default_factory=dict)
+    """Reviews whose rating string was rejected, by reason (aggregator.ratings.REASONS)."""
+    scale_learnt: int = 0
+    """Ratings read on a scale learnt from the outlet's other ratings."""
+    learnt_scales: dict[str, str] = field(default_factory=dict)
+    """{publication key: learnt scale} for outlets the registry gives no scale."""
+    revisions: int = 0
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class StoredOutlet:
+    """A publication as the database stored it, for an outlet the registry does not know
+    (a provisional one, or a registry file not given to this run)."""
+
+    key: str
+    name: str
+    domains: tuple[str, ...]
+    scale: str | None
+    aliases: tuple[str, ...] = ()
+
+
+def renormalise(
+    sessions: sessionmaker[Session],
+    *,
+    lookup: PublicationLookup | None = None,
+    publication: str | None = None,
+    urls: Iterable[str] | None = None,
+    learnt_scales: Mapping[str, str] | None = None,
+    batch_size: int = BATCH_SIZE,
+    dry_run: bool = False,
+) -> RenormaliseReport:
+    """Re-normalise the stored reviews (of one `publication` key, or the given `urls`).
+
+    `lookup` gives registry entries by key (the registry of the crawl: outlet scale, names);
+    outlets it does not know are read from the stored publications. `learnt_scales` replaces
+    the scales learnt from the outlets' raw ratings (the crawl passes what it learnt).
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+    report = RenormaliseReport(dry_run=dry_run)
+    with sessions() as session:
+        outlets = _stored_outlets(session)
+        if learnt_scales is None:
+            counts = stated_scale_counts(session, publication)
+            learnt_scales = {
+                key: scale for key, c in counts.items() if (scale := learned_scale(c))
+            }
+    entries = {key: _entry(key, stored, lookup) for key, stored in outlets.items()}
+    report.learnt_scales = {
+        key: scale for key, scale in learnt_scales.items()
+        if key in entries and not getattr(entries[key], "scale", None)
+    }  # fmt: skip
+    for ids in _batches(sessions, publication, urls, batch_size):
+        with sessions() as session:
+            _renormalise_batch(session, ids, entries, report)
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+        report.batches += 1
+    return report
+
+
+def stated_scale_counts(
+    session: Session, publication: str | None = None
+) -> dict[str, dict[str, int]]:
+    """{publication key: {scale: ratings}} of the ratings that state their own scale ("3/4",
+    "★★★☆", structured data with a best), read from the raw values: the evidence a scale is
+    learnt from, independent of what earlier rules stored."""
+    stmt = (
+        select(Publication.key, Review.rating_raw, Review.rating_parts)
+        .join(Review, Review.publication_id == Publication.id)
+        .where(or_(Review.rating_raw.is_not(None), Review.rating_parts.is_not(None)))
+    )  # an absent rating_parts may be JSON null rather than SQL NULL: checked below
+    if publication is not None:
+        stmt = stmt.where(Publication.key == publication)
+    counts: dict[str, dict[str, int]] = {}
+    read_strings: dict[str, str | None] = {}  # outlets repeat the same few strings
+    for key, raw, parts in session.execute(stmt.execution_options(yield_per=5000)):
+        if isinstance(parts, Mapping) and parts:
+            rating = rating_from_parts(
+                parts.get("value"), parts.get("best"), parts.get("worst"), raw=raw
+            )
+            scale = rating.scale if rating is not None else None
+        elif raw not in read_strings:
+            rating = explain_rating(clean_string(raw))[0]
+            scale = read_strings[raw] = rating.scale if rating is not None else None
+        else:
+            scale = read_strings[raw]
+        if scale is not None:
+            scales = counts.setdefault(key, {})
+            scales[scale] = scales.get(scale, 0) + 1
+    return counts
+
+
+# --- batches -------------------------------------------------------------------------------
+
+
+def _batches(sessions, publication, urls, batch_size) -> Iterable[list[int]]:
+    """Review ids, batch by batch, in id order (keyset: rows added meanwhile are not missed)."""
+    base = select(Review.id)
+    if publication is not None:
+        base = base.join(Publication, Review.publication_id == Publication.id).where(
+            Publication.key == publication
+        )
+    if urls is not None:
+        wanted = sorted(set(urls))
+        for start in range(0, len(wanted), batch_size):
+            with sessions() as session:
+                chunk = wanted[start : start + batch_size]
+                ids = list(
+                    session.scalars(
+                        base.where(Review.url.in_(chunk)).order_by(Review.id)
+                    )
+                )
+            if ids:
+                yield ids
+        return
+    last = 0
+    while True:
+        with sessions() as session:
+            stmt = base.where(Review.id > last).order_by(Review.id).limit(batch_size)
+            ids = list(session.scalars(stmt))
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def _renormalise_batch(
+    session: Session, ids: list[int], entries: Mapping[str, Any], report
+) -> None:
+    stmt = (
+        select(*_ROW_COLUMNS, Publication.key.label("publication"))
+        .join(Publication, Review.publication_id == Publication.id)
+        .where(Review.id.in_(ids))
+        .order_by(Review.id)
+    )
+    rows = [dict(row) for row in session.execute(stmt).mappings()]
+    old_critics = _critic_links(session, ids)
+    fit: list[tuple[dict[str, Any], ReviewItem]] = []
+    for row in rows:
+        report.reviews += 1
+        entry = entries.get(row["publication"])
+        item, reason = renormalised_item(
+            row, entry, report.learnt_scales.get(row["publication"])
+        )
+        if reason == "scale_learnt":
+            report.scale_learnt += 1
+        elif reason not in ("ok", "absent"):
+            report.rating_rejected[reason] = report.rating_rejected.get(reason, 0) + 1
+        problems = review_problems(item)
+        if problems:
+            report.unfit[problems[0]] = report.unfit.get(problems[0], 0) + 1
+            continue
+        fit.append((row, item))
+    if not fit:
+        return
+    items = [item for _, item in fit]
+    film_ids = get_film_ids(session, items)
+    critic_ids = get_critic_ids(session, items)
+    now = utcnow()
+    updates: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
+    revisions, relinked = [], []
+    for row, item in fit:
+        manual = row["verdict_source"] == "manual"
+        report.manual_kept += manual
+        new_critics = _ordered_critic_ids(item, critic_ids)
+        groups = _changed_groups(row, item, manual, film_ids[item.url])
+        if new_critics != old_critics.get(row["id"], []):
+            groups.append("critics")
+            relinked.append(item)
+        if not groups:
+            continue
+        report.rows_changed += 1
+        for group in groups:
+            report.changed[group] += 1
+        values = {
+            "id": row["id"],
+            **{name: getattr(item, name) for name in RATING_FIELDS},
+            "published": item.published,
+            "film_id": film_ids[item.url],
+            "content_hash": content_hash(_as_stored(item, row)),
+            "updated_at": now,
+        }
+        if not manual:
+            values.update({name: getattr(item, name) for name in VERDICT_FIELDS})
+        updates[manual].append(values)
+        if _replaces_score_or_verdict(row, values):
+            revisions.append(_revision(row, now))
+    if revisions:
+        session.execute(ReviewRevision.__table__.insert(), revisions)
+        report.revisions += len(revisions)
+    for rows_of_a_kind in updates.values():  # one executemany per column set
+        if rows_of_a_kind:
+            session.execute(update(Review), rows_of_a_kind)
+    if relinked:
+        review_ids = {row["url"]: row["id"] for row, _ in fit}
+        link_critics(session, relinked, review_ids, critic_ids)
+
+
+def renormalised_item(
+    row: Mapping[str, Any], entry: Any, learnt_scale: str | None
+) -> tuple[ReviewItem, str]:
+    """The item the pipelines would make of the stored raw values of `row`, and the rating
+    reader's reason code (see aggregator.normalise.rate_review)."""
+    item = ReviewItem(
+        url=row["url"], page_url=row.get("page_url"), spider=row.get("spider"),
+        publication=row["publication"],
+        **{name: (row[name] or []) if name in _LIST_FIELDS else row[name] for name in RAW_FIELDS},
+    )  # fmt: skip
+    clean_fields(item)
+    if _rating_taken_from_text(row, item, entry):
+        item.rating_raw = None  # rate_review takes it from the text again
+    normalise_critics(item, _outlet_names(entry, item.publication_raw))
+    identify_film(item)
+    reason = rate_review(item, entry, learnt_scale)
+    date_review(item)
+    return item, reason
+
+
+def _rating_taken_from_text(
+    row: Mapping[str, Any], item: ReviewItem, entry: Any
+) -> bool:
+    """True when `rating_raw` is not the page's rating field but the one the crawl read in the
+    text (rate_review stores it there when the page gave none). A manual verdict hides how the
+    crawl read it; reading such a rating from the text gives the same rating either way."""
+    if (
+        row["rating_parts"]
+        or not item.rating_raw
+        or row["verdict_source"] not in ("text", "manual")
+    ):
+        return False
+    stated = stated_in_text(item.text, getattr(entry, "scale", None))
+    return isinstance(stated, Rating) and stated.raw == item.rating_raw
+
+
+def _outlet_names(entry: Any, publication_raw: str | None) -> tuple[str, ...]:
+    """The outlet's own names, which are not critics (as the critic pipeline gives them)."""
+    names: tuple[str, ...] = ()
+    if entry is not None:
+        names = (
+            entry.name,
+            *getattr(entry, "aliases", ()),
+            *getattr(entry, "domains", ()),
+        )
+    return names + ((publication_raw,) if publication_raw else ())
+
+
+def _changed_groups(
+    row, item: ReviewItem, manual: bool, film_id: int | None
+) -> list[str]:
+    groups = []
+    if any(row[name] != getattr(item, name) for name in RATING_FIELDS):
+        groups.append("rating")
+    if not manual and any(row[name] != getattr(item, name) for name in VERDICT_FIELDS):
+        groups.append("verdict")
+    if row["published"] != item.published:
+        groups.append("date")
+    if row["film_id"] != film_id:
+        groups.append("film")
+    return groups
+
+
+def _ordered_critic_ids(item: ReviewItem, critic_ids: Mapping[str, int]) -> list[int]:
+    """As link_critics links them: byline order, each critic once."""
+    ordered: list[int] = []
+    for name in item.critics:
+        critic_id = critic_ids.get(critic_key(name or ""))
+        if critic_id is not None and critic_id not in ordered:
+            ordered.append(critic_id)
+    return ordered
+
+
+def _critic_links(session: Session, ids: list[int]) -> dict[int, list[int]]:
+    stmt = (
+        select(ReviewCritic.review_id, ReviewCritic.critic_id)
+        .where(ReviewCritic.review_id.in_(ids))
+        .order_by(ReviewCritic.review_id, ReviewCritic.position)
+    )
+    links: dict[int, list[int]] = {}
+    for review_id, critic_id in session.execute(stmt):
+        links.setdefault(review_id, []).append(critic_id)
+    return links
+
+
+def _as_stored(item: ReviewItem, row: Mapping[str, Any]) -> ReviewItem:
+    """The item with the raw values as stored (the crawl hashes what it stores)."""
+    return replace(
+        item,
+        **{
+            name: (row[name] or []) if name in _LIST_FIELDS else row[name]
+            for name in RAW_FIELDS
+        },
+    )
+
+
+def _replaces_score_or_verdict(
+    row: Mapping[str, Any], values: Mapping[str, Any]
+) -> bool:
+    """A revision keeps old values worth keeping: a score or verdict that is being replaced."""
+    replaced = [
+        name
+        for name in ("score", "verdict")
+        if name in values and row[name] != values[name]
+    ]
+    return any(row[name] is not None for name in replaced)
+
+
+def _revision(row: Mapping[str, Any], now) -> dict[str, Any]:
+    return {
+        "review_id": row["id"], "replaced_at": now, "run_id": None,
+        **{name: row[name] for name in ("rating_raw", "score", "verdict", "headline", "text")},
+        "content_hash": row["content_hash"],
+    }  # fmt: skip
+
+
+def _stored_outlets(session: Session) -> dict[str, StoredOutlet]:
+    stmt = select(
+        Publication.key, Publication.name, Publication.domain, Publication.scale
+    )
+    return {
+        key: StoredOutlet(
+            key=key, name=name, domains=(domain,) if domain else (), scale=scale
+        )
+        for key, name, domain, scale in session.execute(stmt)
+    }
+
+
+def _entry(key: str, stored: StoredOutlet, lookup: PublicationLookup | None) -> Any:
+    """The registry's entry (the source of truth), else the outlet as stored."""
+    entry = lookup(key) if lookup is not None else None
+    return entry if entry is not None else stored
