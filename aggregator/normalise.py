@@ -14,6 +14,7 @@ from datetime import date
 from functools import lru_cache
 
 from aggregator.dates import parse_date
+from aggregator.db.models import critic_key
 from aggregator.items import ReviewItem
 from aggregator.names import critics_from_raw, film_key, film_title_from_headline, year_from_text
 from aggregator.ratings import Rating, explain_rating, rating_from_parts
@@ -129,7 +130,7 @@ def _year_of(raw: str | None) -> int | None:
     return int(match.group(1)) if match else year_from_text(raw)
 
 
-def rate_review(item: ReviewItem, publication=None, learnt_scale: str | None = None) -> str:
+def rate_review(item: ReviewItem, publication=None, learnt_scale: str | None = None, habits=None) -> str:
     """Fill rating, score, verdict and fresh; returns the rating reader's reason code:
     "ok", "scale_learnt" (read on `learnt_scale`, the scale learnt from the outlet's other
     ratings: aggregator.ratings.learned_scale), "absent" when the page gave no rating, or why
@@ -138,7 +139,9 @@ def rate_review(item: ReviewItem, publication=None, learnt_scale: str | None = N
     A rating whose scale the string does not state ("3", "3 stars") is read on the
     registry's scale (`publication.scale`); only for an outlet the registry gives no scale
     is it read on `learnt_scale`. Every normalised rating and verdict field is (re)written, so
-    a second call on the same item gives the same result.
+    a second call on the same item gives the same result. `habits` (aggregator.habits
+    .FreshHabits, learnt from stored reviews) lets the outlet's and critic's habits make the
+    fresh call where the critic did not.
     """
     rating, reason = None, "absent"
     registry_scale = getattr(publication, "scale", None)
@@ -154,7 +157,9 @@ def rate_review(item: ReviewItem, publication=None, learnt_scale: str | None = N
                 rating, reason = relearnt, "scale_learnt"
             elif learnt_reason == "out_of_range":  # "7" from an outlet that rates out of 4
                 reason = learnt_reason
-    decision = decide(rating=rating, label=item.label_raw, text=item.text, publication=publication)
+    critic = critic_key(item.critics[0]) if item.critics else None
+    decision = decide(rating=rating, label=item.label_raw, text=item.text, publication=publication,
+                      critic=critic, habits=habits)
     if rating is None and decision.source == "text":
         stated = stated_in_text(item.text, registry_scale)
         if isinstance(stated, Rating):  # a rating written in the text is kept like any other

@@ -12,7 +12,13 @@ so "film.example.com" finds an entry for "example.com" unless one names that hos
 name: case, punctuation, diacritics, "&"/"and" and a leading "The" do not matter, and a
 parenthesised qualifier is ignored ("Guardian (UK)") unless it names a country other than the
 entry's ("Daily Telegraph (Australia)" is not the British Telegraph). A name that is a domain
-("BBC.com") is resolved as one.
+("BBC.com") is resolved as one. Failing all that, the first label of an entry's domain
+counts as a name ("theguardian", "nytimes"), unless two entries share that label.
+
+Grouping (`Registry.group_key`): names that resolve share the entry's key; an outlet the
+registry does not know is grouped by `variant_key`, so that its spellings still meet
+("Fictional Weekly", "fictionalweekly.com", "Fictional Weekly (UK)") while a qualifier naming
+a country keeps another country's namesake apart ("Fictional Weekly (Australia)").
 """
 
 from __future__ import annotations
@@ -56,11 +62,23 @@ tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
 
 # Qualifiers seen after outlet names ("Independent (UK)") mapped to ISO countries.
 _QUALIFIER_COUNTRIES = {
-    "uk": "GB", "gb": "GB", "britain": "GB", "england": "GB", "scotland": "GB", "us": "US",
-    "usa": "US", "australia": "AU", "au": "AU", "ireland": "IE", "canada": "CA",
+    "uk": "GB", "gb": "GB", "britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
+    "northern ireland": "GB", "united kingdom": "GB", "us": "US", "u.s.": "US", "usa": "US",
+    "united states": "US", "australia": "AU", "au": "AU", "ireland": "IE", "canada": "CA",
     "singapore": "SG", "south africa": "ZA", "india": "IN", "new zealand": "NZ", "nz": "NZ",
+    "spain": "ES", "mexico": "MX", "méxico": "MX", "mx": "MX", "argentina": "AR",
+    "costa rica": "CR", "puerto rico": "PR", "pakistan": "PK", "kenya": "KE", "malaysia": "MY",
+    "uae": "AE", "united arab emirates": "AE", "france": "FR", "germany": "DE", "italy": "IT",
+    "brazil": "BR", "chile": "CL", "colombia": "CO", "ecuador": "EC", "peru": "PE",
+    "uruguay": "UY", "japan": "JP", "china": "CN", "hong kong": "HK", "philippines": "PH",
+    "nigeria": "NG", "netherlands": "NL", "belgium": "BE", "sweden": "SE", "norway": "NO",
+    "denmark": "DK", "finland": "FI", "poland": "PL", "portugal": "PT", "croatia": "HR",
+    "malta": "MT", "israel": "IL", "egypt": "EG", "turkey": "TR", "south korea": "KR",
+    "korea": "KR",
 }
-_US_STATE_SUFFIX = re.compile(r",\s*[A-Z]{2}$")  # "(Davenport, IA)"
+_US_STATE_SUFFIX = re.compile(  # "(Davenport, IA)"; not "(AU, NZ, UK)"
+    r",\s*(?:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|"
+    r"RI|S[CD]|T[NX]|UT|V[AT]|W[AIVY])$")
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _HOST = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _SPIDER = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -112,6 +130,29 @@ def name_key(name: str) -> str:
     return "".join(words)
 
 
+_DOMAIN_NAME = re.compile(r"^(?:https?://)?(?:www\.)?([\w-]+)(?:\.[\w-]+)*\.[a-z]{2,24}/?$",
+                          re.IGNORECASE)
+
+
+def variant_key(name: str) -> str:
+    """The grouping form of an outlet name the registry does not know: `name_key` of the
+    name without its qualifier and, for a domain-like name, of its first label only
+    ("Fictional Weekly", "FictionalWeekly.com" -> "fictionalweekly"). A qualifier is kept:
+    a country as its code ("Fictional Weekly (Australia)" -> "fictionalweekly@AU"), anything
+    else as written ("Fictional Weekly (YouTube)" -> "fictionalweekly(youtube)"), since the
+    registry alone can say that a qualified name is the plain one. "" when none."""
+    if not isinstance(name, str) or not name.strip():
+        return ""
+    base, country = _split_qualifier(name.strip())
+    domain = _DOMAIN_NAME.match(base.strip())
+    key = name_key(domain.group(1) if domain else base)
+    if key and country:
+        return f"{key}@{country}"
+    if key and base != name.strip():  # "(YouTube)", "(Davenport, IA)": another outlet, maybe
+        return f"{key}({name_key(name.strip()[len(base):])})"
+    return key
+
+
 def _split_qualifier(name: str) -> tuple[str, str | None]:
     """("Daily Telegraph", "AU") from "Daily Telegraph (Australia)"; the country is None when
     the qualifier names none."""
@@ -120,6 +161,10 @@ def _split_qualifier(name: str) -> tuple[str, str | None]:
         return name, None
     base, qualifier = match.group(1), match.group(2).strip()
     country = _QUALIFIER_COUNTRIES.get(qualifier.casefold())
+    parts = [part.strip().casefold() for part in qualifier.split(",")]
+    if country is None and len(parts) > 1 and all(
+            p not in _QUALIFIER_COUNTRIES for p in parts[:-1]):
+        country = _QUALIFIER_COUNTRIES.get(parts[-1])  # "(Victoria, B.C., Canada)"
     if country is None and _US_STATE_SUFFIX.search(qualifier):
         country = "US"
     return base, country
@@ -200,6 +245,7 @@ class Registry:
         self._by_key: dict[str, Publication] = {}
         self._by_domain: dict[str, str] = {}
         self._by_name: dict[str, str] = {}
+        self._by_label: dict[str, str | None] = {}
         sources = sources or {}
         for publication in publications:
             source = sources.get(publication.key, "<registry>")
@@ -215,6 +261,10 @@ class Registry:
                 if other != publication.key:
                     raise RegistryError(source, publication.key, "aliases",
                                         f"{spelling!r} also names [publications.{other}]")
+            for domain in publication.domains:
+                label = name_key(domain.split(".")[0])
+                if self._by_label.setdefault(label, publication.key) != publication.key:
+                    self._by_label[label] = None  # two entries' label: names neither
 
     def __iter__(self) -> Iterator[Publication]:
         return iter(self._by_key.values())
@@ -242,7 +292,7 @@ class Registry:
         if not isinstance(name, str) or not name.strip():
             return None
         base, country = _split_qualifier(name.strip())
-        key = self._by_name.get(name_key(base))
+        key = self._by_name.get(name_key(base)) or self._by_label.get(name_key(base))
         if key is None:
             return None
         publication = self._by_key[key]
@@ -260,6 +310,18 @@ class Registry:
                 found = self.by_domain(text)
             found = found or self.by_name(text)
         return found
+
+    def group_key(self, name: str | None = None, url: str | None = None) -> str | None:
+        """The key that spellings of one outlet share: the registry key when `resolve` finds
+        the entry, else "?" + `variant_key(name)` (or "?" + the URL's registered domain);
+        None when there is nothing to key."""
+        found = self.resolve(name, url)
+        if found is not None:
+            return found.key
+        key = variant_key(name) if isinstance(name, str) else ""
+        if not key and isinstance(url, str):
+            key = variant_key(registered_domain(url))
+        return "?" + key if key else None
 
     def provisional(self, name: str | None, url: str | None) -> Publication:
         """An entry for an outlet not in the registry, flagged `provisional=True` for review:

@@ -24,8 +24,9 @@ run does the same work and rolls every batch back. A review that a crawl rewrite
 batch is being worked on may get values computed from the raw values read before; its hash
 then differs from the crawl's, so the next crawl (or run) writes it again.
 
-`decide` is called as the verdict pipeline calls it: when the crawl's call changes (learned
-habits passed to it, for instance), this module must pass the same, or it would undo them.
+`decide` is called as the verdict pipeline calls it, with the fresh habits learnt from the
+database (aggregator.db.history.learn_habits): when the crawl's call changes, this module must
+pass the same, or it would undo it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from aggregator.db.history import learn_habits
 from aggregator.db.models import (
     Publication,
     Review,
@@ -139,6 +141,7 @@ def renormalise(
     report = RenormaliseReport(dry_run=dry_run)
     with sessions() as session:
         outlets = _stored_outlets(session)
+        habits = learn_habits(session)
         if learnt_scales is None:
             counts = stated_scale_counts(session, publication)
             learnt_scales = {
@@ -151,7 +154,7 @@ def renormalise(
     }  # fmt: skip
     for ids in _batches(sessions, publication, urls, batch_size):
         with sessions() as session:
-            _renormalise_batch(session, ids, entries, report)
+            _renormalise_batch(session, ids, entries, report, habits)
             if dry_run:
                 session.rollback()
             else:
@@ -227,7 +230,7 @@ def _batches(sessions, publication, urls, batch_size) -> Iterable[list[int]]:
 
 
 def _renormalise_batch(
-    session: Session, ids: list[int], entries: Mapping[str, Any], report
+    session: Session, ids: list[int], entries: Mapping[str, Any], report, habits=None
 ) -> None:
     stmt = (
         select(*_ROW_COLUMNS, Publication.key.label("publication"))
@@ -242,7 +245,7 @@ def _renormalise_batch(
         report.reviews += 1
         entry = entries.get(row["publication"])
         item, reason = renormalised_item(
-            row, entry, report.learnt_scales.get(row["publication"])
+            row, entry, report.learnt_scales.get(row["publication"]), habits
         )
         if reason == "scale_learnt":
             report.scale_learnt += 1
@@ -299,7 +302,7 @@ def _renormalise_batch(
 
 
 def renormalised_item(
-    row: Mapping[str, Any], entry: Any, learnt_scale: str | None
+    row: Mapping[str, Any], entry: Any, learnt_scale: str | None, habits=None
 ) -> tuple[ReviewItem, str]:
     """The item the pipelines would make of the stored raw values of `row`, and the rating
     reader's reason code (see aggregator.normalise.rate_review)."""
@@ -313,7 +316,7 @@ def renormalised_item(
         item.rating_raw = None  # rate_review takes it from the text again
     normalise_critics(item, _outlet_names(entry, item.publication_raw))
     identify_film(item)
-    reason = rate_review(item, entry, learnt_scale)
+    reason = rate_review(item, entry, learnt_scale, habits)
     date_review(item)
     return item, reason
 

@@ -6,7 +6,7 @@ from scrapy import signals
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
 
-from aggregator.db.history import scale_counts_by_publication
+from aggregator.db.history import learn_habits, scale_counts_by_publication
 from aggregator.db.session import (
     ensure_schema,
     make_engine,
@@ -31,6 +31,10 @@ class DecideVerdictPipeline(CountingPipeline):
     before their outlet's scale could be learnt are re-read in the database once the crawl
     has stored everything (`scale_learnt_at_close`), through aggregator.renormalise; items
     are never held back. History is read only when the crawl stores into a database.
+
+    The fresh call of a scored review the critic did not call is made with the outlets' and
+    critics' habits learnt from the stored reviews that carry both (aggregator.habits), when
+    the database holds any.
     """
 
     component = "verdict"
@@ -44,6 +48,7 @@ class DecideVerdictPipeline(CountingPipeline):
         self.publications = crawl_publications(self.crawler)
         self.scales = OutletScales()
         self.read_before_learnt: dict[str, list[str]] = {}
+        self.habits = None
         settings = self.crawler.settings
         if stores_reviews(settings):
             self.database_url = resolve_database_url(
@@ -54,6 +59,7 @@ class DecideVerdictPipeline(CountingPipeline):
                 ensure_schema(engine)
                 with session_factory(engine)() as session:
                     self.scales = OutletScales(scale_counts_by_publication(session))
+                    self.habits = learn_habits(session)
             finally:
                 engine.dispose()
 
@@ -62,7 +68,7 @@ class DecideVerdictPipeline(CountingPipeline):
         publication = self.publications.lookup(key) if key else None
         has_scale = bool(getattr(publication, "scale", None))
         reason = rate_review(
-            item, publication, None if has_scale else self.scales.learnt(key)
+            item, publication, None if has_scale else self.scales.learnt(key), self.habits
         )
         if reason == "scale_learnt":
             self.count("scale_learnt")

@@ -18,6 +18,7 @@ from aggregator.publications import (
     default_registry,
     load_registry,
     name_key,
+    variant_key,
 )
 from aggregator.scales import SCALES
 
@@ -161,6 +162,91 @@ def test_resolve(registry, name, url, key):
 )
 def test_resolve_unknown(registry, name, url):
     assert registry.resolve(name=name, url=url) is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["The Guardian", "Guardian", "theguardian.com", "Guardian (UK)", "the guardian",
+     "THE GUARDIAN", "www.theguardian.com", "https://www.theguardian.com/", "guardian.co.uk",
+     "Guardian [UK]", "The Guardian (London)", "theguardian", "TheGuardian"],
+)
+def test_name_variants_resolve_to_one_entry(registry, name):
+    assert registry.resolve(name=name).key == "guardian"
+    assert registry.group_key(name) == "guardian"
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("nytimes", "nytimes"),  # a domain's first label counts as a name
+        ("washingtonpost", "washingtonpost"),
+        ("Deadline Hollywood Daily", "deadline"),
+        ("New York Observer", "observer"),
+        ("Observer", "observer"),
+        ("Village Voice", "villagevoice"),
+        ("Victoria Film Weekly (B.C., Canada)", None),
+    ],
+)
+def test_more_spellings(registry, name, key):
+    assert getattr(registry.resolve(name=name), "key", None) == key
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Guardian (Nigeria)", "Observer (UK)", "Variety (Spain)", "New York Post (Costa Rica)",
+     "Variety (Victoria, B.C., Canada)", "The Independent (Davenport, IA)"],
+)
+def test_a_qualifier_naming_another_country_keeps_namesakes_apart(registry, name):
+    assert registry.resolve(name=name) is None
+
+
+def test_domain_labels_shared_by_two_entries_name_neither(tmp_path):
+    extra = write(tmp_path, """
+[publications.fictional-a]
+name = "Fictional A"
+domains = ["samelabel.example"]
+country = "US"
+language = "en"
+
+[publications.fictional-b]
+name = "Fictional B"
+domains = ["samelabel.test"]
+country = "GB"
+language = "en"
+""")
+    registry = load_registry([extra], include_env=False)
+    assert registry.resolve(name="samelabel") is None
+    assert registry.resolve(name="samelabel.example").key == "fictional-a"
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("Fictional Weekly", "fictionalweekly"),
+        ("The Fictional Weekly", "fictionalweekly"),
+        ("FictionalWeekly.com", "fictionalweekly"),
+        ("https://www.fictionalweekly.com/", "fictionalweekly"),
+        ("Fictional Weekly (UK)", "fictionalweekly@GB"),
+        ("Fictional Weekly (Australia)", "fictionalweekly@AU"),
+        ("Fictional Weekly (Cleveland, OH)", "fictionalweekly@US"),
+        ("Fictional Weekly (B.C., Canada)", "fictionalweekly@CA"),
+        ("Fictional Weekly (YouTube)", "fictionalweekly(youtube)"),
+        ("Fictional Weekly (AU, NZ, UK)", "fictionalweekly(aunzuk)"),
+        ("", ""), ("   ", ""), (None, ""), (5, ""),
+    ],
+)
+def test_variant_key(name, key):
+    assert variant_key(name) == key
+
+
+def test_group_key(registry):
+    assert registry.group_key("NPR") == registry.group_key("NPR.org") == "npr"
+    assert registry.group_key("Fictional Weekly") == registry.group_key("fictionalweekly.com")
+    assert registry.group_key("Fictional Weekly") != registry.group_key("Fictional Weekly (UK)")
+    assert registry.group_key(None, "https://www.fictional-weekly.example/x") == "?fictionalweekly"
+    assert registry.group_key("Anything", "https://www.theguardian.com/x") == "guardian"
+    assert registry.group_key(None, None) is None
+    assert registry.group_key("!!!") is None
 
 
 def test_name_key():

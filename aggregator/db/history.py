@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from aggregator.db.models import Publication, Review
+from aggregator.db.models import Critic, Publication, Review, ReviewCritic
+from aggregator.habits import FreshHabits, HabitRow
+from aggregator.verdicts import label_call
 
 
 def scale_counts_by_publication(
@@ -40,3 +42,33 @@ def scale_counts_by_publication(
     for key, scale, count in session.execute(stmt):
         counts.setdefault(key, {})[scale] = int(count)
     return counts
+
+
+def habit_rows(session: Session) -> list[HabitRow]:
+    """The stored reviews that carry both a score and the critic's own fresh call (a label such
+    as "Fresh", "Rotten", "Critic's Pick"): what `FreshHabits` learns outlets' and critics'
+    habits from. One query; the first-named critic of a review is the one whose habit it is."""
+    first_critic = (
+        select(ReviewCritic.review_id, Critic.key)
+        .join(Critic, ReviewCritic.critic_id == Critic.id)
+        .where(ReviewCritic.position == 0)
+        .subquery()
+    )
+    stmt = (
+        select(Publication.key, first_critic.c.key, Review.scale, Review.score, Review.label_raw)
+        .join(Publication, Review.publication_id == Publication.id)
+        .outerjoin(first_critic, first_critic.c.review_id == Review.id)
+        .where(Review.score.is_not(None), Review.scale.is_not(None), Review.label_raw.is_not(None))
+    )
+    rows = []
+    for publication, critic, scale, score, label in session.execute(stmt):
+        call = label_call(label)
+        if call is not None and call[1] is not None:
+            rows.append(HabitRow(publication, critic, scale, float(score), bool(call[1])))
+    return rows
+
+
+def learn_habits(session: Session) -> FreshHabits | None:
+    """Fresh habits learnt from the database, or None while it holds no labelled scored review."""
+    rows = habit_rows(session)
+    return FreshHabits.learn(rows) if rows else None
