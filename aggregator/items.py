@@ -27,7 +27,10 @@ class ReviewItem:
     critic_raw: list[str] = field(default_factory=list)
     """Byline strings or author names, one entry per source string, unsplit."""
     critic_urls: list[str] = field(default_factory=list)
-    """Author profile URLs given by the page (JSON-LD author.url / sameAs)."""
+    """Author profile URLs given by the page (JSON-LD author.url / sameAs), all authors'."""
+    authors_raw: list[dict[str, Any]] = field(default_factory=list)
+    """Structured authors as given: [{"name": str, "urls": [profile URL, …]}], so that each
+    author's profile pages stay tied to that author on a co-written review."""
     film_raw: str | None = None
     """Reviewed title as given: itemReviewed.name, else the headline."""
     film_year_raw: str | None = None
@@ -52,9 +55,13 @@ class ReviewItem:
     """Registry key of the outlet."""
     critics: list[str] = field(default_factory=list)
     """Canonical critic names (site accounts and "Staff" removed)."""
+    critic_profiles: dict[str, list[str]] = field(default_factory=dict)
+    """Canonical critic name → that critic's profile URLs (the evidence of who they are)."""
     film_title: str | None = None
     film_year: int | None = None
     film_key: str | None = None
+    film_ids: dict[str, str] = field(default_factory=dict)
+    """External ids the page gives for the film: {"imdb": "tt…", "tmdb": "…", "wikidata": "Q…"}."""
     rating_value: float | None = None
     rating_best: float | None = None
     rating_worst: float | None = None
