@@ -119,6 +119,46 @@ def cmd_film_show(args) -> int:
     return EXIT_OK
 
 
+def cmd_film_unresolved(args) -> int:
+    """Reviews that name a film the store could not single out, with the candidates."""
+    from aggregator.db.film_store import unresolved_reviews
+
+    _, engine, sessions = _open(args)
+    with sessions() as session:
+        reviews = unresolved_reviews(session)
+    engine.dispose()
+    if not reviews:
+        print("no unresolved reviews")
+        return EXIT_OK
+    for review in reviews:
+        title = review.film_raw or review.headline or "(no title)"
+        print(f"{review.url}\n  outlet {review.outlet}; title {title!r}; "
+              f"published {review.published or 'unknown'}; reason {review.reason}")
+        for film in review.candidates:
+            ids = ", ".join(f"{kind} {value}" for kind, value in sorted(film.ids.items()))
+            print(f"  candidate film {film.id}: {film.title} ({film.year or 'year unknown'})"
+                  + (f" [{ids}]" if ids else ""))
+    print(f"{len(reviews)} unresolved; settle one with `aggregator film link URL FILM_ID`")
+    return EXIT_OK
+
+
+def cmd_film_link(args) -> int:
+    from aggregator.db.film_store import LinkError, link_film
+
+    _, engine, sessions = _open(args)
+    try:
+        with sessions() as session:
+            link_film(session, args.url, args.film_id)
+            session.commit()
+    except LinkError as error:
+        print(f"aggregator film link: {error}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    finally:
+        engine.dispose()
+    print(f"linked {args.url} to film {args.film_id} (kept by later crawls and renormalise)")
+    return EXIT_OK
+
+
 def _print_film(session, film) -> None:
     from aggregator.report import format_film_summary
     from aggregator.scores import film_summary
@@ -279,6 +319,13 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("title")
     show.add_argument("--year", type=int)
     show.set_defaults(handler=cmd_film_show)
+    unresolved = film.add_parser("unresolved", parents=[common],
+                                 help="reviews whose film could not be told apart from another")
+    unresolved.set_defaults(handler=cmd_film_unresolved)
+    link = film.add_parser("link", parents=[common], help="link a review to a film by hand")
+    link.add_argument("url", help="the review's canonical URL")
+    link.add_argument("film_id", type=int, help="the film's id (see `aggregator film unresolved`)")
+    link.set_defaults(handler=cmd_film_link)
 
     export = commands.add_parser("export", parents=[common], help="every review, raw and normalised")
     export.add_argument("--format", choices=("json", "csv"), default="json")

@@ -36,6 +36,13 @@ class ReviewItem:
     film_year_raw: str | None = None
     film_ids_raw: list[str] = field(default_factory=list)
     """sameAs / external links of the reviewed film (IMDb, TMDb, Wikidata URLs)."""
+    standfirst_raw: str | None = None
+    """The review's standfirst as given (its description, else og:description): where an outlet
+    posting under a site account names the critic ("Jane Doe reviews …"), and a film title."""
+    title_raw: str | None = None
+    """The page's <title> tag, a headline pattern's second chance for the film title."""
+    keywords_raw: list[str] = field(default_factory=list)
+    """Tags and keywords, one entry each ("The Salt Cartographer (Movie)", "Reviews")."""
     rating_raw: str | None = None
     """A rating string as shown ("3½/5", "B+", "★★★★☆") ..."""
     rating_parts: dict[str, Any] | None = None

@@ -9,14 +9,17 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
+from aggregator.critic_text import CriticsFound, find_critics
+from aggregator.critics import authors, person_key
 from aggregator.dates import parse_date
 from aggregator.db.models import critic_key
+from aggregator.film_identity import film_from_raw
 from aggregator.items import ReviewItem
-from aggregator.names import critics_from_raw, film_key, film_title_from_headline, year_from_text
+from aggregator.names import critics_from_raw
 from aggregator.ratings import Rating, explain_rating, rating_from_parts
 from aggregator.verdicts import decide, stated_in_text
 
@@ -24,9 +27,9 @@ PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 MULTILINE_FIELDS = frozenset({"text"})
 RAW_STRING_FIELDS = (
     "url", "page_url", "publication_raw", "film_raw", "film_year_raw", "rating_raw", "label_raw",
-    "published_raw", "headline", "text", "language",
+    "published_raw", "headline", "text", "language", "standfirst_raw", "title_raw",
 )
-RAW_LIST_FIELDS = ("critic_raw", "critic_urls", "film_ids_raw")
+RAW_LIST_FIELDS = ("critic_raw", "critic_urls", "film_ids_raw", "keywords_raw")
 
 
 def _is_folded(text: str) -> bool:
@@ -83,10 +86,51 @@ def clean_fields(item: ReviewItem) -> list[str]:
 
 
 def normalise_critics(item: ReviewItem, publication_names: tuple[str, ...] = ()) -> list[str]:
-    """Fill `critics`; returns the raw strings that named no person (site accounts, outlets)."""
-    names, dropped = _critics_from_raw(tuple(item.critic_raw), tuple(publication_names))
-    item.critics = list(names)
-    return list(dropped)
+    """Fill `critics` and `critic_profiles`; returns the raw strings that named no person
+    (site accounts, outlets). `find_item_critics` gives the whole decision."""
+    return find_item_critics(item, publication_names).dropped
+
+
+def find_item_critics(item: ReviewItem, publication_names: tuple[str, ...] = ()) -> CriticsFound:
+    """Fill `critics` from the bylines; when they name nobody (a site account, no byline), from
+    the critic the standfirst or body names ("Jane Doe reviews …", "Review by Jane Doe", a
+    signature: aggregator.critic_text). Fill `critic_profiles` with each critic's own profile
+    URLs from `authors_raw`. The returned `source` says where the critics came from."""
+    outlets = tuple(p for p in publication_names if isinstance(p, str))
+    names, dropped = _critics_from_raw(tuple(item.critic_raw), outlets)
+    if names:
+        found = CriticsFound(list(names), list(dropped), "byline")
+    else:
+        found = find_critics((), _critic_text(item), outlets)
+        found = CriticsFound(found.critics, list(dropped), found.source)
+    item.critics = list(found.critics)
+    item.critic_profiles = critic_profiles(item.critics, item.authors_raw, outlets)
+    return found
+
+
+def _critic_text(item: ReviewItem) -> str | None:
+    """The standfirst, then the body: where a critic posting under a site account is named.
+    A body that is only the description (no body on the page) is not read twice."""
+    standfirst, text = item.standfirst_raw, item.text
+    if standfirst and text and not text.lstrip().startswith(standfirst.strip()[:200]):
+        return f"{standfirst}\n\n{text}"
+    return text or standfirst
+
+
+def critic_profiles(
+    critics: list[str], authors_raw: list[dict], publication_names: tuple[str, ...] = ()
+) -> dict[str, list[str]]:
+    """{critic: profile URLs} for the critics whose structured author gave URLs; each URL stays
+    with the author it was given for (a name naming two people gets none: whose would it be?)."""
+    nodes = [{"name": a.get("name"), "sameAs": list(a.get("urls") or ())}
+             for a in authors_raw or () if isinstance(a, dict) and isinstance(a.get("name"), str)]
+    urls_by_key = {person_key(a.name): list(a.urls) for a in authors(nodes, publication_names)}
+    profiles = {}
+    for critic in critics:
+        urls = urls_by_key.get(person_key(critic))
+        if urls:
+            profiles[critic] = urls
+    return profiles
 
 
 @lru_cache(maxsize=4096)
@@ -101,33 +145,27 @@ class FilmIdentity:
     title: str | None
     year: int | None
     key: str | None
+    ids: dict[str, str] = field(default_factory=dict)
+    title_source: str | None = None
+    """Where the title was read (aggregator.film_identity.FilmGuess.title_source)."""
+    reason: str = "ok"
+    """"ok", "no_title", or "year_conflict" (the page's sources disagree: no year kept)."""
 
 
 def identify_film(item: ReviewItem) -> FilmIdentity:
-    """Title from the reviewed work or the headline pattern; year only where the page says it."""
-    raw = item.film_raw
-    title = film_title_from_headline(raw) if raw else None
-    title = title or raw
-    if title:
-        title = YEAR_SUFFIX.sub("", title).strip() or title
-    year = _year_of(item.film_year_raw) or (year_from_text(raw) if raw else None)
-    try:
-        key = film_key(title) if title else None
-    except ValueError:  # no letter or digit in it: not a title at all
-        title, key = None, None
-    item.film_title, item.film_year, item.film_key = title, year, key
-    return FilmIdentity(title, year, key)
-
-
-YEAR_SUFFIX = re.compile(r"\s*\((?:18[89]\d|19\d\d|20\d\d|2100)\)\s*$")
-YEAR_PREFIX = re.compile(r"^\s*(18[89]\d|19\d\d|20\d\d|2100)\b")
-
-
-def _year_of(raw: str | None) -> int | None:
-    if not raw:
-        return None
-    match = YEAR_PREFIX.match(raw)
-    return int(match.group(1)) if match else year_from_text(raw)
+    """Fill film_title, film_year, film_key and film_ids from every raw field that names the
+    film (aggregator.film_identity.film_from_raw): the reviewed work (film_raw, film_year_raw,
+    film_ids_raw), the headline, the <title>, keywords, the standfirst. A year only where the
+    page states one, and none when its sources disagree; external ids only as the page gives."""
+    guess = film_from_raw(
+        film_raw=item.film_raw, headline=item.headline, title_tag=item.title_raw,
+        keywords=item.keywords_raw, standfirst=item.standfirst_raw,
+        year_raw=item.film_year_raw, ids_raw=item.film_ids_raw,
+    )
+    item.film_title, item.film_year, item.film_key = guess.title, guess.year, guess.key
+    item.film_ids = dict(guess.ids)
+    return FilmIdentity(guess.title, guess.year, guess.key, dict(guess.ids), guess.title_source,
+                        guess.reason)
 
 
 def rate_review(item: ReviewItem, publication=None, learnt_scale: str | None = None, habits=None) -> str:

@@ -10,6 +10,7 @@ The rules that keep it safe to run at any time:
   `updated_at` of a review that changed.
 - A manual verdict (verdict_source "manual") is kept: its verdict, fresh, source and
   confidence are not touched; its rating, date, film and critics are.
+- A film linked by hand (`aggregator film link`, film_link_manual) is kept.
 - A review the new rules would make unfit to store (aggregator.validate: no film title any
   more, a date in the future, …) is left exactly as it is and counted under `unfit`.
 - Where a score or verdict is replaced, the old values are kept as a ReviewRevision, as a
@@ -44,7 +45,6 @@ from aggregator.db.models import (
     Review,
     ReviewCritic,
     ReviewRevision,
-    critic_key,
     utcnow,
 )
 from aggregator.db.upsert import (
@@ -52,8 +52,9 @@ from aggregator.db.upsert import (
     RAW_FIELDS,
     content_hash,
     get_critic_ids,
-    get_film_ids,
     link_critics,
+    match_films,
+    ordered_critic_ids,
 )
 from aggregator.items import ReviewItem
 from aggregator.normalise import (
@@ -76,10 +77,11 @@ VERDICT_FIELDS = MANUAL_FIELDS  # verdict, fresh, verdict_source, confidence
 GROUPS = ("rating", "verdict", "date", "film", "critics")
 """The field groups counted separately: what a rule change moved."""
 
-_LIST_FIELDS = ("critic_raw", "critic_urls", "film_ids_raw")
+_LIST_FIELDS = ("critic_raw", "critic_urls", "authors_raw", "film_ids_raw")
 _ROW_COLUMNS = [
     Review.id, Review.url, Review.page_url, Review.spider, Review.film_id, Review.published,
-    Review.content_hash, *(getattr(Review, name) for name in RAW_FIELDS + RATING_FIELDS + VERDICT_FIELDS),
+    Review.content_hash, Review.film_unresolved, Review.film_key, Review.film_link_manual,
+    *(getattr(Review, name) for name in RAW_FIELDS + RATING_FIELDS + VERDICT_FIELDS),
 ]  # fmt: skip
 
 PublicationLookup = Callable[[str], Any]
@@ -259,7 +261,7 @@ def _renormalise_batch(
     if not fit:
         return
     items = [item for _, item in fit]
-    film_ids = get_film_ids(session, items)
+    films = match_films(session, items)
     critic_ids = get_critic_ids(session, items)
     now = utcnow()
     updates: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
@@ -267,8 +269,13 @@ def _renormalise_batch(
     for row, item in fit:
         manual = row["verdict_source"] == "manual"
         report.manual_kept += manual
-        new_critics = _ordered_critic_ids(item, critic_ids)
-        groups = _changed_groups(row, item, manual, film_ids[item.url])
+        new_critics = ordered_critic_ids(item, critic_ids)
+        film = films[item.url]
+        if row["film_link_manual"]:  # settled by hand (`aggregator film link`): kept
+            film = replace(film, film_id=row["film_id"], unresolved=None, key=row["film_key"])
+        groups = _changed_groups(row, item, manual, film.film_id)
+        if "film" not in groups and row["film_unresolved"] != film.unresolved:
+            groups.append("film")
         if new_critics != old_critics.get(row["id"], []):
             groups.append("critics")
             relinked.append(item)
@@ -281,7 +288,9 @@ def _renormalise_batch(
             "id": row["id"],
             **{name: getattr(item, name) for name in RATING_FIELDS},
             "published": item.published,
-            "film_id": film_ids[item.url],
+            "film_id": film.film_id,
+            "film_unresolved": film.unresolved,
+            "film_key": film.key,
             "content_hash": content_hash(_as_stored(item, row)),
             "updated_at": now,
         }
@@ -362,16 +371,6 @@ def _changed_groups(
     if row["film_id"] != film_id:
         groups.append("film")
     return groups
-
-
-def _ordered_critic_ids(item: ReviewItem, critic_ids: Mapping[str, int]) -> list[int]:
-    """As link_critics links them: byline order, each critic once."""
-    ordered: list[int] = []
-    for name in item.critics:
-        critic_id = critic_ids.get(critic_key(name or ""))
-        if critic_id is not None and critic_id not in ordered:
-            ordered.append(critic_id)
-    return ordered
 
 
 def _critic_links(session: Session, ids: list[int]) -> dict[int, list[int]]:

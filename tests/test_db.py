@@ -29,7 +29,7 @@ from aggregator.db.session import (
 
 TABLES = {
     "publications", "critics", "films", "reviews", "review_critics", "review_revisions",
-    "crawl_runs", "alembic_version",
+    "crawl_runs", "alembic_version", "critic_profiles", "critic_aliases", "film_external_ids",
 }  # fmt: skip
 
 
@@ -148,7 +148,7 @@ def test_migrations_from_empty_to_head_match_the_models(empty_db_url):
     assert current_revisions(engine) == frozenset()
     assert not is_current(engine)
     upgrade(engine)
-    assert current_revisions(engine) == head_revisions() == frozenset({"0001"})
+    assert current_revisions(engine) == head_revisions() == frozenset({"0002"})
     assert TABLES <= set(inspect(engine).get_table_names())
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -171,7 +171,7 @@ def test_ensure_schema_is_idempotent_and_cheap_when_current(empty_db_url):
     engine = make_engine(empty_db_url)
     ensure_schema(engine)
     with engine.begin() as connection:
-        connection.execute(text("INSERT INTO critics (name, key) VALUES ('Ada Fenwick', 'ada fenwick')"))
+        connection.execute(text("INSERT INTO critics (name, key, uid) VALUES ('Ada Fenwick', 'ada fenwick', 'n:adafenwick@x')"))
     statements: list[str] = []
 
     from sqlalchemy import event

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 from aggregator.items import ReviewItem
-from aggregator.normalise import clean_fields, clean_string, date_review, identify_film, normalise_critics, rate_review
+from aggregator.normalise import (
+    clean_fields,
+    clean_string,
+    date_review,
+    find_item_critics,
+    identify_film,
+    normalise_critics,
+    rate_review,
+)
 
 
 def test_clean_string_decodes_entities_and_folds_space():
@@ -81,3 +89,41 @@ def test_date_review():
     assert date_review(item) == date(2025, 6, 14)
     item = ReviewItem(published_raw="not a date")
     assert date_review(item) is None
+
+
+def test_normalise_critics_falls_back_to_the_standfirst_and_ties_profiles_to_their_critic():
+    item = ReviewItem(critic_raw=["Staff"], standfirst_raw="Juno Paradis-Oyelaran reviews a voyage into grief.",
+                      text="The film opens at sea.",
+                      authors_raw=[{"name": "Staff", "urls": ["https://www.lanternreview.example/author/staff/"]}])
+    assert normalise_critics(item) == ["Staff"]
+    assert (item.critics, item.critic_profiles) == (["Juno Paradis-Oyelaran"], {})
+    # the standfirst is read once when the body is only the description
+    item = ReviewItem(critic_raw=[], standfirst_raw="Juno Paradis-Oyelaran reviews it.",
+                      text="Juno Paradis-Oyelaran reviews it.")
+    assert find_item_critics(item).source == "text:lead"
+    # a name in the text never overrides a byline that names a person
+    item = ReviewItem(critic_raw=["Hamish Oduya"], standfirst_raw="Juno Paradis-Oyelaran reviews it.",
+                      authors_raw=[{"name": "HAMISH ODUYA", "urls": ["https://www.morningledger.example/profile/hamish-oduya"]}])
+    assert find_item_critics(item).source == "byline"
+    assert item.critic_profiles == {"Hamish Oduya": ["https://www.morningledger.example/profile/hamish-oduya"]}
+    # known-bad raw values name nobody and break nothing
+    item = ReviewItem(critic_raw=["Staff"], standfirst_raw=None, text=None, authors_raw=[{"name": None}, "x"])
+    assert (find_item_critics(item).source, item.critics, item.critic_profiles) == ("none:not_text", [], {})
+
+
+def test_identify_film_reads_every_raw_source_and_keeps_no_year_when_they_disagree():
+    item = ReviewItem(film_raw="The Glass Orchard", film_year_raw="2025",
+                      film_ids_raw=["https://www.imdb.com/title/tt0000000/"])  # the zero id: no real film's
+    identity = identify_film(item)
+    assert (identity.title, identity.year, identity.reason, identity.ids) == (
+        "The Glass Orchard", 2025, "ok", {"imdb": "tt0000000"})
+    assert item.film_ids == {"imdb": "tt0000000"}
+    item = ReviewItem(film_raw="The Glass Orchard (2024)", film_year_raw="2025")
+    identity = identify_film(item)
+    assert (identity.title, identity.year, identity.reason) == ("The Glass Orchard", None, "year_conflict")
+    item = ReviewItem(film_raw=None, headline="A ripe and strange fable", keywords_raw=["The Glass Orchard (Movie)"])
+    assert (identify_film(item).title, identify_film(item).title_source) == ("The Glass Orchard", "keywords")
+    # a second run over the same item gives the same result and clears stale ids
+    item.film_ids = {"imdb": "tt0000000"}
+    identify_film(item)
+    assert item.film_ids == {}

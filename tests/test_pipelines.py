@@ -115,3 +115,23 @@ def test_validate_drops_known_bad_items_with_their_reason(crawler):
         "aggregator/dropped/missing_url": 1,
         "aggregator/validate/also/score_out_of_range": 1,
     }
+
+
+def test_normalise_critics_counts_a_critic_read_from_the_standfirst(crawler):
+    critics = pipeline(NormaliseCriticsPipeline, crawler)
+    item = critics.process_item(ReviewItem(publication="lantern-review", critic_raw=["Lantern Review Staff"],
+                                           standfirst_raw="Juno Paradis-Oyelaran reviews a voyage into grief."))
+    assert item.critics == ["Juno Paradis-Oyelaran"]
+    assert stats(crawler) == {"aggregator/critic/site_account": 1, "aggregator/critic/from_text/lead": 1}
+
+
+def test_identify_film_counts_year_conflicts_fallback_titles_and_external_ids(crawler):
+    films = pipeline(IdentifyFilmPipeline, crawler)
+    films.process_item(ReviewItem(film_raw="The Glass Orchard (2024)", film_year_raw="2025"))
+    films.process_item(ReviewItem(headline="Review: Nightjar Crossing (2026)",
+                                  film_ids_raw=["https://www.wikidata.org/wiki/Q0"]))  # Q0: no real item
+    assert stats(crawler) == {
+        "aggregator/film/year_conflict": 1,
+        "aggregator/film/title_from/headline": 1,
+        "aggregator/film/external_ids": 1,
+    }

@@ -207,3 +207,41 @@ def test_a_publication_spider_is_a_few_lines_on_the_base_and_its_hooks_run():
     assert (item.spider, item.publication, item.rating_raw) == ("quill_test", "quill-and-reel", "B-")
     assert spider.follow_links is False
     assert parse_page(URL + "sponsored/", page(article, body), spider_cls=QuillSpider)[0] == []
+
+
+def test_authors_standfirst_title_and_keywords_are_kept_raw_for_the_identity_pipelines():
+    article = {"@context": "https://schema.org", "@type": "NewsArticle",
+               "headline": "The Salt Cartographer review – a map of grief", "keywords": "Drama, Reviews",
+               "author": [{"@type": "Person", "name": "Tobiah Wrenfield",
+                           "url": "https://www.quillandreel.example/critics/tobiah/"},
+                          {"@type": "Person", "name": "Odile Marsh", "sameAs": "https://social.example/@odile"},
+                          {"@type": "Person", "name": "Ines Varga-Lodz", "url": "/critics/ines/"},
+                          {"@type": "Organization", "name": "Quill & Reel", "url": "https://www.quillandreel.example/"}]}
+    head = (jsonld(article) + "<title>The Salt Cartographer review | Quill &amp; Reel</title>"
+            + '<meta property="og:description" content="Tobiah Wrenfield and Odile Marsh review a voyage.">'
+            + '<meta property="article:tag" content="Sea,Grief">'
+            + '<meta property="article:tag" content="Mother, May I? (Film)">')
+    (item,), _, _ = parse_page(URL, page(head, "<article><p>Text.</p></article>"))
+    assert item.authors_raw == [
+        {"name": "Tobiah Wrenfield", "urls": ["https://www.quillandreel.example/critics/tobiah/"]},
+        {"name": "Odile Marsh", "urls": ["https://social.example/@odile"]},
+        {"name": "Ines Varga-Lodz", "urls": []},  # a relative URL is not evidence of anything
+    ]
+    assert item.critic_urls == ["https://www.quillandreel.example/critics/tobiah/", "https://social.example/@odile",
+                                "/critics/ines/"]  # unchanged: other code reads it as before
+    assert item.standfirst_raw == "Tobiah Wrenfield and Odile Marsh review a voyage."
+    assert item.title_raw == "The Salt Cartographer review | Quill & Reel"
+    # a comma-joined tag list is split; a tag naming a work is one tag, commas and all
+    assert item.keywords_raw == ["Drama", "Reviews", "Sea", "Grief", "Mother, May I? (Film)"]
+
+
+def test_embedded_reviews_take_no_standfirst_title_or_tags_from_the_page_they_sit_on():
+    movie = {"@context": "https://schema.org", "@type": "Movie", "name": "Harbour of Lanterns",
+             "review": [{"@type": "Review", "url": "https://a.example/r/1", "description": "Ama One reviews it.",
+                         "author": {"@type": "Person", "name": "Ama One"}}]}
+    head = (jsonld(movie) + "<title>Harbour of Lanterns | Aggregator</title>"
+            + '<meta property="og:description" content="Every review of Harbour of Lanterns.">'
+            + '<meta property="article:tag" content="Drama">')
+    (item,), _, _ = parse_page("https://agg.example/m/harbour", page(head))
+    assert (item.standfirst_raw, item.title_raw, item.keywords_raw) == ("Ama One reviews it.", None, [])
+    assert item.authors_raw == [{"name": "Ama One", "urls": []}]

@@ -226,20 +226,23 @@ def test_review_without_year_joins_the_one_dated_film_whatever_the_order(db_engi
         assert save_reviews(session, undated, PUBLICATIONS) == UpsertCounts(unchanged=2)
 
 
-def test_review_without_year_stays_apart_when_the_title_has_several_years(db_engine):
+def test_review_without_year_among_several_years_is_placed_by_its_publication_date(db_engine):
     items = [
         make_item(1, film_year=2031),
         make_item(2, film_year=2044),
-        make_item(3, film_year=None),
+        make_item(3, film_year=None),  # published 2031-05-01: only the 2031 film's window
+        make_item(4, film_year=None, published=None),  # no date: no way to choose
     ]
     with Session(db_engine) as session:
-        save_reviews(session, items, PUBLICATIONS)
+        counts = save_reviews(session, items, PUBLICATIONS)
         session.commit()
         assert film_of(session) == {
             items[0].url: ("The Glass Orchard", 2031),
             items[1].url: ("The Glass Orchard", 2044),
-            items[2].url: ("The Glass Orchard", None),
+            items[2].url: ("The Glass Orchard", 2031),
+            items[3].url: None,
         }
+        assert counts.unresolved_film == {"ambiguous": 1}
 
 
 def test_unknown_outlet_is_stored_as_provisional(db_engine):

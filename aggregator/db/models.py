@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -132,14 +133,53 @@ class Publication(Base):
 
 
 class Critic(Base):
+    """One person. Namesakes are separate rows unless evidence joins them (see
+    aggregator.critic_identity and `aggregator.db.upsert.get_critic_ids`), so neither the
+    name nor its key is unique: `uid` is, and only serves to let concurrent writers that
+    create the same critic meet on one row."""
+
     __tablename__ = "critics"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(Text)
-    """Display name, as first seen."""
-    key: Mapped[str] = mapped_column(Text, unique=True)
-    """Identity used for matching; first version: lower-cased, accent-folded name. Kept apart
-    from `name` because evidence-based merging and aliases will change how keys are chosen."""
+    """Display name: the preferred spelling among the critic's aliases."""
+    key: Mapped[str] = mapped_column(Text, index=True)
+    """`critic_key` of the display name (what learnt habits are grouped by); not unique."""
+    uid: Mapped[str] = mapped_column(Text, unique=True)
+    """How the row was first created: "p:<profile key>" (a critic known by a profile page)
+    or "n:<person key>@<outlet key>" (a byline without a profile, on one outlet)."""
+
+
+class CriticProfile(Base):
+    """A critic's profile page (outlet critic page, JSON-LD author url / sameAs): the
+    evidence that joins records of one person across outlets."""
+
+    __tablename__ = "critic_profiles"
+
+    profile_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    """aggregator.critic_identity.profile_key of the URL."""
+    critic_id: Mapped[int] = mapped_column(
+        ForeignKey("critics.id", ondelete="CASCADE"), index=True
+    )
+    outlet: Mapped[str] = mapped_column(String(100), default="")
+    """Registry key of the outlet whose page gave the profile."""
+
+
+class CriticAlias(Base):
+    """A spelling under which a critic was met, and on which outlet."""
+
+    __tablename__ = "critic_aliases"
+    __table_args__ = (UniqueConstraint("critic_id", "spelling", "outlet"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    critic_id: Mapped[int] = mapped_column(
+        ForeignKey("critics.id", ondelete="CASCADE"), index=True
+    )
+    spelling: Mapped[str] = mapped_column(Text)
+    person_key: Mapped[str] = mapped_column(Text, index=True)
+    """aggregator.critics.person_key of the spelling: how namesakes are found."""
+    outlet: Mapped[str] = mapped_column(String(100), default="")
+    """Registry key of the outlet ("" for critics migrated without any review)."""
 
 
 class Film(Base):
@@ -156,6 +196,16 @@ class Film(Base):
     @staticmethod
     def make_uid(key: str, year: int | None) -> str:
         return f"{key}|{year if year is not None else ''}"
+
+
+class FilmExternalId(Base):
+    """An external id of a film (IMDb "tt…", TMDb, Wikidata "Q…"): the strongest film key."""
+
+    __tablename__ = "film_external_ids"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    film_id: Mapped[int] = mapped_column(ForeignKey("films.id", ondelete="CASCADE"), index=True)
 
 
 class ReviewCritic(Base):
@@ -208,12 +258,22 @@ class Review(Base):
     page_url: Mapped[str | None] = mapped_column(Text)
     publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id"), index=True)
     film_id: Mapped[int | None] = mapped_column(ForeignKey("films.id"), index=True)
+    film_unresolved: Mapped[str | None] = mapped_column(String(32))
+    """Why the review has no film although it names one (aggregator.film_identity reasons:
+    "ambiguous", "id_conflict", …); None when linked or when no title was found."""
+    film_key: Mapped[str | None] = mapped_column(Text)
+    """The film key the review was matched under (lists the candidates of an unresolved one)."""
+    film_link_manual: Mapped[bool] = mapped_column(default=False)
+    """True when a person linked the film (`aggregator film link`): crawls and renormalise
+    keep that link."""
     spider: Mapped[str | None] = mapped_column(Text)
 
     # --- raw, as scraped ---------------------------------------------------------------
     publication_raw: Mapped[str | None] = mapped_column(Text)
     critic_raw: Mapped[list[str] | None]
     critic_urls: Mapped[list[str] | None]
+    authors_raw: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
+    """Structured authors as given ([{"name", "urls"}]): each critic's profile evidence."""
     film_raw: Mapped[str | None] = mapped_column(Text)
     film_year_raw: Mapped[str | None] = mapped_column(Text)
     film_ids_raw: Mapped[list[str] | None]

@@ -21,20 +21,19 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
+from aggregator.db.critic_store import get_critic_ids, ordered_critic_ids
+from aggregator.db.film_store import match_films
 from aggregator.db.models import (
     VERDICT_SOURCES,
     VERDICTS,
-    Critic,
-    Film,
     Publication,
     Review,
     ReviewCritic,
     ReviewRevision,
-    critic_key,
-    film_key_of,
+    critic_key,  # noqa: F401 - re-exported: the habits key of a critic name
     utcnow,
 )
 from aggregator.items import ReviewItem
@@ -55,6 +54,9 @@ class UpsertCounts:
     unchanged: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     """Items not stored, by reason ("missing_url", "invalid_score", ...)."""
+    unresolved_film: dict[str, int] = field(default_factory=dict)
+    """Reviews written without a film although they name one, by reason ("ambiguous", …):
+    listed by `aggregator film unresolved`."""
 
     @property
     def stored(self) -> int:
@@ -62,14 +64,18 @@ class UpsertCounts:
         return self.new + self.updated + self.unchanged
 
     def __add__(self, other: UpsertCounts) -> UpsertCounts:
-        skipped = dict(self.skipped)
-        for reason, count in other.skipped.items():
-            skipped[reason] = skipped.get(reason, 0) + count
+        def added(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+            total = dict(a)
+            for reason, count in b.items():
+                total[reason] = total.get(reason, 0) + count
+            return total
+
         return UpsertCounts(
             self.new + other.new,
             self.updated + other.updated,
             self.unchanged + other.unchanged,
-            skipped,
+            added(self.skipped, other.skipped),
+            added(self.unresolved_film, other.unresolved_film),
         )
 
 
@@ -121,9 +127,9 @@ def content_hash(item: ReviewItem) -> str:
 
 # The stored raw values, and the normalised ones derived from them (`aggregator renormalise`).
 RAW_FIELDS = (
-    "publication_raw", "critic_raw", "critic_urls", "film_raw", "film_year_raw", "film_ids_raw",
-    "rating_raw", "rating_parts", "label_raw", "published_raw", "headline", "text", "language",
-    "source_format",
+    "publication_raw", "critic_raw", "critic_urls", "authors_raw", "film_raw", "film_year_raw",
+    "film_ids_raw", "rating_raw", "rating_parts", "label_raw", "published_raw", "headline", "text",
+    "language", "source_format",
 )  # fmt: skip
 NORMALISED_FIELDS = (
     "rating_value", "rating_best", "rating_worst", "scale", "score", "verdict", "fresh",
@@ -221,86 +227,19 @@ def _publication_ids(
     return ids
 
 
-def get_critic_ids(session: Session, items: Iterable[ReviewItem]) -> dict[str, int]:
-    """{critic key: id} for every critic the items name, creating the missing ones."""
-    rows: dict[str, dict[str, Any]] = {}
-    for item in items:
-        for name in item.critics:
-            key = critic_key(name or "")
-            if key and key not in rows:
-                rows[key] = {"key": key, "name": " ".join(name.split())}
-    return _get_or_create(session, Critic, "key", rows)
-
-
-def _film_row(item: ReviewItem) -> dict[str, Any] | None:
-    if not (item.film_title and item.film_title.strip()):
-        return None
-    key = item.film_key or film_key_of(item.film_title)
-    if not key:
-        return None
-    uid = Film.make_uid(key, item.film_year)
-    return {"uid": uid, "key": key, "title": item.film_title.strip(), "year": item.film_year}
-
-
 def get_film_ids(session: Session, items: Sequence[ReviewItem]) -> dict[str, int | None]:
-    """{review url: film id}. A review that states no year belongs to the film of the same key
-    that has a year when exactly one such film exists (an outlet that omits the year reviews
-    the same film as one that gives it); otherwise to the year-less film of that key.
-    Year-less reviews stored before their dated film existed are moved to it here, so the
-    result does not depend on crawl order (two dated films of a key: nothing is moved)."""
-    rows = {item.url: _film_row(item) for item in items}
-    dated: dict[str, dict[str, Any]] = {}
-    for row in filter(None, rows.values()):
-        if row["year"] is not None:
-            dated.setdefault(row["uid"], row)  # the title as the batch first spelled it
-    ids = _get_or_create(session, Film, "uid", dated)
-
-    keys = sorted({row["key"] for row in rows.values() if row})
-    years_of_key: dict[str, list[int]] = {}
-    for chunk in _chunks(keys):
-        stmt = select(Film.key, Film.id).where(Film.key.in_(chunk), Film.year.is_not(None))
-        for key, film_id in session.execute(stmt):
-            years_of_key.setdefault(key, []).append(film_id)
-    the_dated = {key: ids[0] for key, ids in years_of_key.items() if len(ids) == 1}
-
-    undated: dict[str, dict[str, Any]] = {}
-    for row in filter(None, rows.values()):
-        if row["year"] is None and row["key"] not in the_dated:
-            undated.setdefault(row["uid"], row)
-    ids.update(_get_or_create(session, Film, "uid", undated))
-    _adopt_undated_reviews(session, the_dated)
-
-    def film_id(row: dict[str, Any] | None) -> int | None:
-        if row is None:
-            return None
-        if row["year"] is None and row["key"] in the_dated:
-            return the_dated[row["key"]]
-        return ids[row["uid"]]
-
-    return {url: film_id(row) for url, row in rows.items()}
-
-
-def _adopt_undated_reviews(session: Session, the_dated: dict[str, int]) -> None:
-    uids = sorted(Film.make_uid(key, None) for key in the_dated)
-    moves = []
-    for chunk in _chunks(uids):
-        stmt = select(Film.key, Film.id).where(Film.uid.in_(chunk))
-        for key, undated_id in session.execute(stmt):
-            moves.append({"from_id": undated_id, "to_id": the_dated[key]})
-    if moves:
-        table = Review.__table__
-        stmt = (
-            update(table)
-            .where(table.c.film_id == bindparam("from_id"))
-            .values(film_id=bindparam("to_id"))
-        )
-        session.execute(stmt, moves)
+    """{review url: film id or None}: `match_films` without the reasons."""
+    return {url: match.film_id for url, match in match_films(session, items).items()}
 
 
 # --- the batch -------------------------------------------------------------------------------
 
 
-_EXISTING_COLUMNS = (Review.id, Review.url, Review.content_hash, Review.verdict_source)
+_EXISTING_COLUMNS = (
+    Review.id, Review.url, Review.content_hash, Review.verdict_source, Review.film_link_manual,
+)  # fmt: skip
+# Set by `aggregator film link`: a crawl keeps them while film_link_manual is true.
+MANUAL_FILM_FIELDS = ("film_id", "film_unresolved", "film_key")
 # Read only for changed reviews: the text is the bulk of a row.
 _REVISED_COLUMNS = (Review.url, *[getattr(Review, name) for name in REVISED_FIELDS])
 
@@ -334,7 +273,7 @@ def save_reviews(
     arrival = list(batch.values())  # new names and titles are taken as first met
     publication_ids = _publication_ids(session, arrival, publications or {})
     critic_ids = get_critic_ids(session, arrival)
-    film_ids = get_film_ids(session, arrival)
+    films = match_films(session, arrival)
     hashes = {item.url: content_hash(item) for item in ordered}
 
     def values(item: ReviewItem) -> dict[str, Any]:
@@ -343,7 +282,9 @@ def save_reviews(
             "page_url": item.page_url,
             "spider": item.spider,
             "publication_id": publication_ids[item.publication],
-            "film_id": film_ids[item.url],
+            "film_id": films[item.url].film_id,
+            "film_unresolved": films[item.url].unresolved,
+            "film_key": films[item.url].key,
             **{name: getattr(item, name) for name in _HASHED_ITEM_FIELDS},
             "published": _published(item),
             "content_hash": hashes[item.url],
@@ -368,6 +309,10 @@ def save_reviews(
     counts.unchanged = len(unchanged_ids)
     _touch(session, unchanged_ids, run_id, now)
 
+    for item in [batch[url] for url in inserted] + changed:
+        reason = films[item.url].unresolved
+        if reason and not existing.get(item.url, {}).get("film_link_manual"):
+            counts.unresolved_film[reason] = counts.unresolved_film.get(reason, 0) + 1
     links = {url: review_id for url, review_id in inserted.items()}
     links.update({item.url: existing[item.url]["id"] for item in changed})
     link_critics(session, [batch[url] for url in sorted(links)], links, critic_ids)
@@ -405,17 +350,16 @@ def _update_changed(session, items, existing, values, run_id, now) -> None:
     if not items:
         return
     previous = _existing(session, [item.url for item in items], _REVISED_COLUMNS)
-    revisions, plain, manual = [], [], []
+    revisions = []
+    by_columns: dict[tuple[bool, bool], list[dict[str, Any]]] = {}
     for item in items:
         old = {**existing[item.url], **previous[item.url]}
         new = values(item)
-        if old["verdict_source"] == "manual":
-            for name in MANUAL_FIELDS:
-                new.pop(name)
-            target = manual
-        else:
-            target = plain
-        target.append({"id": old["id"], **new})
+        manual_verdict, manual_film = old["verdict_source"] == "manual", bool(old["film_link_manual"])
+        for name in (MANUAL_FIELDS if manual_verdict else ()) + (
+                MANUAL_FILM_FIELDS if manual_film else ()):
+            new.pop(name)
+        by_columns.setdefault((manual_verdict, manual_film), []).append({"id": old["id"], **new})
         if any(old[name] != new.get(name, old[name]) for name in REVISED_FIELDS):
             revisions.append(
                 {
@@ -428,9 +372,8 @@ def _update_changed(session, items, existing, values, run_id, now) -> None:
             )
     if revisions:
         session.execute(_insert(session, ReviewRevision.__table__), revisions)
-    for rows in (plain, manual):  # one executemany per column set
-        if rows:
-            session.execute(update(Review), sorted(rows, key=lambda row: row["id"]))
+    for _, rows in sorted(by_columns.items()):  # one executemany per column set
+        session.execute(update(Review), sorted(rows, key=lambda row: row["id"]))
 
 
 def _touch(session: Session, review_ids: Sequence[int], run_id: int | None, now) -> None:
@@ -446,7 +389,7 @@ def _touch(session: Session, review_ids: Sequence[int], run_id: int | None, now)
 
 def link_critics(session, items, review_ids, critic_ids) -> None:
     """Replace the critic links of reviews {url: id} by the items' critics, in byline order
-    (`critic_ids` from get_critic_ids)."""
+    (`critic_ids` from get_critic_ids: {critic_ref(item, name): id}, see aggregator.db.critic_store)."""
     if not items:
         return
     ids = [review_ids[item.url] for item in items]
@@ -454,13 +397,9 @@ def link_critics(session, items, review_ids, critic_ids) -> None:
         session.execute(delete(ReviewCritic).where(ReviewCritic.review_id.in_(chunk)))
     rows = []
     for item in items:
-        seen: set[int] = set()
-        for name in item.critics:
-            critic_id = critic_ids.get(critic_key(name or ""))
-            if critic_id is not None and critic_id not in seen:
-                seen.add(critic_id)
-                review_id, position = review_ids[item.url], len(seen) - 1
-                rows.append({"review_id": review_id, "critic_id": critic_id, "position": position})
+        for position, critic_id in enumerate(ordered_critic_ids(item, critic_ids)):
+            rows.append({"review_id": review_ids[item.url], "critic_id": critic_id,
+                         "position": position})
     table = ReviewCritic.__table__
     for chunk in _chunks(rows):
         session.execute(_insert(session, table).on_conflict_do_nothing(), list(chunk))

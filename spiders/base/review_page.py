@@ -19,7 +19,13 @@ The rule (tested in tests/test_review_page.py):
    are tried, a trailing " | Site Name" is cut: a site name may itself end in "Review".
 
 A site account or organisation as author is kept out of `critic_raw` here (the critic pipeline
-also drops site accounts that pose as people).
+also drops site accounts that pose as people). Each structured author is also kept with its own
+profile URLs in `authors_raw`, so a co-written review does not mix its authors' pages.
+
+For the critic and film pipelines the item also carries, as given, the page's standfirst
+(`standfirst_raw`: the node's description, else og:description / description), its <title>
+(`title_raw`) and its tags and keywords (`keywords_raw`). An embedded review (its own URL on a
+film page listing several) takes none of these from the page: they describe the page.
 """
 
 from __future__ import annotations
@@ -152,9 +158,14 @@ def _review_item(page: Page, review: dict, work: dict, title: str) -> ReviewItem
     if not item.headline and not embedded:
         item.headline = _page_headline(page)
     item.text = text_of(review.get("reviewBody")) or text_of(review.get("description"))
+    item.standfirst_raw = text_of(review.get("description"))
+    item.keywords_raw = _keywords(strings(graph.get(review, "keywords")))
     if not embedded:
         item.text = _page_text(page) or item.text
         item.language = page.language
+        item.standfirst_raw = item.standfirst_raw or _page_standfirst(page)
+        item.title_raw = page.title
+        item.keywords_raw = list(dict.fromkeys(item.keywords_raw + _page_keywords(page)))
     _set_rating(item, graph.first(review, "reviewRating"))
     if item.rating_raw is None and item.rating_parts is None and not embedded:
         item.rating_raw = page.visible_ratings[0] if page.visible_ratings else None
@@ -189,9 +200,12 @@ def _set_authors(item: ReviewItem, graph: Graph, node: dict) -> None:
         name = text_of(author)
         if name and not name.startswith("http"):
             item.critic_raw.append(name)
+            urls: list[str] = []
             if isinstance(author, dict):
-                item.critic_urls.extend(strings(graph.get(author, "url")))
-                item.critic_urls.extend(strings(graph.get(author, "sameAs")))
+                urls = strings(graph.get(author, "url")) + strings(graph.get(author, "sameAs"))
+                item.critic_urls.extend(urls)
+            profile_urls = [u for u in dict.fromkeys(urls) if u.startswith(("http://", "https://"))]
+            item.authors_raw.append({"name": name, "urls": profile_urls})
 
 
 # --- 2. articles that are reviews ------------------------------------------------------------
@@ -240,6 +254,10 @@ def _article_review(page: Page, article: dict) -> PageVerdict:
     item.headline = headline
     item.text = text_of(article.get("articleBody")) or _page_text(page)
     item.language = page.language
+    item.standfirst_raw = text_of(article.get("description")) or _page_standfirst(page)
+    item.title_raw = page.title
+    item.keywords_raw = list(dict.fromkeys(
+        _keywords(strings(graph.get(article, "keywords"))) + _page_keywords(page)))
     _set_rating(item, rating)
     if item.rating_raw is None and page.visible_ratings:
         item.rating_raw = page.visible_ratings[0]
@@ -270,6 +288,26 @@ def _page_date(page: Page) -> str | None:
 
 def _page_headline(page: Page) -> str | None:
     return page.h1 or page.meta_first("og:title", "twitter:title") or page.title
+
+
+def _page_standfirst(page: Page) -> str | None:
+    return page.meta_first("og:description", "description", "twitter:description")
+
+
+def _page_keywords(page: Page) -> list[str]:
+    """Meta keywords is one comma-separated list; article:tag is one tag a tag on some sites
+    ("Stereophonic (Play)", whose title may hold a comma) and a list on others
+    ("Documentary,Film,Culture"): a tag with a parenthesis is read as one tag."""
+    tags = []
+    for tag in page.meta.get("article:tag", []):
+        tags += [tag.strip()] if "(" in tag else _keywords([tag])
+    return list(dict.fromkeys(t for t in tags + _keywords(page.meta.get("keywords", [])) if t))
+
+
+def _keywords(values: list[str]) -> list[str]:
+    """One entry per keyword: schema.org and meta keywords are comma-separated strings."""
+    tags = (part.strip() for value in values if isinstance(value, str) for part in value.split(","))
+    return list(dict.fromkeys(tag for tag in tags if tag))
 
 
 def _page_text(page: Page) -> str | None:

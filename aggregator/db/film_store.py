@@ -1,0 +1,253 @@
+"""Which stored film a batch of reviews is about.
+
+Films (`match_films`): by external id first (IMDb, TMDb, Wikidata: `film_external_ids`);
+then the exact (key, year); a review without a year joins the single dated film of its key,
+and among several `choose_film` decides (stated ids, then the publication date). When it
+cannot, the review is stored with no film and the reason (`Review.film_unresolved`), for
+`aggregator film unresolved` / `aggregator film link`. A manual link is never undone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from aggregator.db.critic_store import chunks as _chunks
+from aggregator.db.critic_store import (
+    insert_ignoring_duplicates as _insert_ignoring_duplicates,
+)
+from aggregator.db.models import Film, FilmExternalId, Publication, Review, film_key_of
+from aggregator.film_identity import FilmCandidate, explain_film_choice, external_ids
+from aggregator.items import ReviewItem
+
+ID_KINDS = ("imdb", "tmdb", "wikidata")
+
+
+@dataclass(frozen=True)
+class FilmMatch:
+    film_id: int | None
+    unresolved: str | None = None
+    """Why a review that names a film has none (film_identity reasons), else None."""
+    key: str | None = None
+
+
+NO_FILM = FilmMatch(None)
+
+
+def _film_row(item: ReviewItem) -> dict[str, Any] | None:
+    if not (item.film_title and item.film_title.strip()):
+        return None
+    key = item.film_key or film_key_of(item.film_title)
+    if not key:
+        return None
+    uid = Film.make_uid(key, item.film_year)
+    return {"uid": uid, "key": key, "title": item.film_title.strip(), "year": item.film_year}
+
+
+def _item_ids(item: ReviewItem) -> dict[str, str]:
+    ids = item.film_ids if isinstance(item.film_ids, dict) else {}
+    return {k: v for k, v in ids.items() if k in ID_KINDS and isinstance(v, str) and v}
+
+
+def _get_or_create_films(session: Session, rows: dict[str, dict[str, Any]]) -> dict[str, int]:
+    _insert_ignoring_duplicates(session, Film.__table__, [rows[uid] for uid in sorted(rows)])
+    ids: dict[str, int] = {}
+    for chunk in _chunks(sorted(rows)):
+        ids.update(session.execute(select(Film.uid, Film.id).where(Film.uid.in_(chunk))).all())
+    return ids
+
+
+def _films_by_key(session: Session, keys: Iterable[str]) -> dict[str, list[FilmCandidate]]:
+    """{key: dated films of that key, with their external ids}, in id order."""
+    films: dict[str, list[FilmCandidate]] = {}
+    rows = []
+    for chunk in _chunks(sorted(set(keys))):
+        stmt = select(Film.id, Film.key, Film.year, Film.title).where(
+            Film.key.in_(chunk), Film.year.is_not(None)).order_by(Film.id)
+        rows.extend(session.execute(stmt).all())
+    ids = _external_ids_of(session, [row.id for row in rows])
+    for row in rows:
+        films.setdefault(row.key, []).append(
+            FilmCandidate(row.year, ids.get(row.id, {}), row.title, row.id))
+    return films
+
+
+def _external_ids_of(session: Session, film_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    found: dict[int, dict[str, str]] = {}
+    for chunk in _chunks(sorted(set(film_ids))):
+        stmt = select(FilmExternalId.film_id, FilmExternalId.kind, FilmExternalId.value).where(
+            FilmExternalId.film_id.in_(chunk))
+        for film_id, kind, value in session.execute(stmt):
+            found.setdefault(film_id, {})[kind] = value
+    return found
+
+
+def _conflicts(film_ids: dict[str, str], ids: dict[str, str]) -> bool:
+    return any(film_ids.get(kind) not in (None, value) for kind, value in ids.items())
+
+
+def match_films(session: Session, items: Sequence[ReviewItem]) -> dict[str, FilmMatch]:
+    """{review url: FilmMatch} for the items (rules in the module docstring), creating the
+    films and external ids they need, and moving year-less reviews stored earlier to the
+    dated film they now belong to, so the result does not depend on crawl order."""
+    rows = {item.url: _film_row(item) for item in items}
+    wanted_ids = {item.url: _item_ids(item) for item in items}
+    pairs = sorted({pair for ids in wanted_ids.values() for pair in ids.items()})
+    by_external: dict[tuple[str, str], int] = {}
+    for kind in ID_KINDS:
+        values = sorted(v for k, v in pairs if k == kind)
+        for chunk in _chunks(values):
+            stmt = select(FilmExternalId.value, FilmExternalId.film_id).where(
+                FilmExternalId.kind == kind, FilmExternalId.value.in_(chunk))
+            by_external.update({(kind, v): f for v, f in session.execute(stmt)})
+    matches: dict[str, FilmMatch] = {}
+    for url, ids in wanted_ids.items():
+        films = {by_external[pair] for pair in ids.items() if pair in by_external}
+        key = rows[url]["key"] if rows[url] else None
+        if len(films) == 1:
+            matches[url] = FilmMatch(films.pop(), None, key)
+        elif films:
+            matches[url] = FilmMatch(None, "id_conflict", key)
+
+    dated: dict[str, dict[str, Any]] = {}
+    for url, row in rows.items():
+        if row and row["year"] is not None and url not in matches:
+            dated.setdefault(row["uid"], row)  # the title as the batch first spelled it
+    ids_by_uid = _get_or_create_films(session, dated)
+    keys = {row["key"] for row in rows.values() if row}
+    candidates = _films_by_key(session, keys)
+    undated: dict[str, dict[str, Any]] = {}
+    for item in items:
+        row = rows[item.url]
+        if item.url in matches or row is None:
+            continue
+        ids = wanted_ids[item.url]
+        if row["year"] is not None:
+            film_id = ids_by_uid[row["uid"]]
+            same = next((c for c in candidates.get(row["key"], []) if c.id == film_id), None)
+            if same is not None and _conflicts(same.ids, ids):
+                matches[item.url] = FilmMatch(None, "id_conflict", row["key"])
+            else:
+                matches[item.url] = FilmMatch(film_id, None, row["key"])
+            continue
+        options = [c for c in candidates.get(row["key"], []) if not _conflicts(c.ids, ids)]
+        if len(options) == 1:  # the single dated film of the key, as before choose_film
+            matches[item.url] = FilmMatch(options[0].id, None, row["key"])
+        elif not options:
+            undated.setdefault(row["uid"], row)
+        else:
+            chosen, reason = explain_film_choice(options, _day(item.published), ids=ids)
+            matches[item.url] = FilmMatch(chosen.id if chosen else None,
+                                          None if chosen else reason, row["key"])
+    undated_ids = _get_or_create_films(session, undated)
+    for item in items:
+        row = rows[item.url]
+        if item.url not in matches:
+            matches[item.url] = FilmMatch(undated_ids[row["uid"]], None, row["key"]) if row else NO_FILM
+    _record_external_ids(session, matches, wanted_ids, by_external)
+    _settle_undated_reviews(session, candidates)
+    return matches
+
+
+def _day(value: Any) -> date | None:
+    return value if isinstance(value, date) else None
+
+
+def _record_external_ids(session, matches, wanted_ids, by_external) -> None:
+    """Store the ids a review gives for the film it was matched to, when the film has no id
+    of that kind yet and no other film holds that id."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    film_ids = sorted({m.film_id for m in matches.values() if m.film_id is not None})
+    held = _external_ids_of(session, film_ids)
+    for url, match in matches.items():
+        if match.film_id is None:
+            continue
+        for kind, value in wanted_ids[url].items():
+            if (kind, value) in by_external or kind in held.get(match.film_id, {}):
+                continue
+            held.setdefault(match.film_id, {})[kind] = value
+            rows.setdefault((kind, value), {"kind": kind, "value": value,
+                                            "film_id": match.film_id})
+    _insert_ignoring_duplicates(session, FilmExternalId.__table__,
+                                [rows[pair] for pair in sorted(rows)])
+
+
+def _settle_undated_reviews(session: Session, candidates: dict[str, list[FilmCandidate]]) -> None:
+    """Reviews stored on the year-less film of a key that now has dated films: moved to the
+    one dated film, or to the one `choose_film` picks by publication date, else unresolved."""
+    keys = sorted(key for key, films in candidates.items() if films)
+    uids = [Film.make_uid(key, None) for key in keys]
+    undated: dict[int, str] = {}
+    for chunk in _chunks(uids):
+        undated.update(session.execute(select(Film.id, Film.key).where(Film.uid.in_(chunk))).all())
+    if not undated:
+        return
+    moves = []
+    for chunk in _chunks(sorted(undated)):
+        stmt = select(Review.id, Review.film_id, Review.published, Review.film_ids_raw).where(
+            Review.film_id.in_(chunk), Review.film_link_manual.is_(False)).order_by(Review.id)
+        for review_id, film_id, published, ids_raw in session.execute(stmt):
+            key = undated[film_id]
+            ids = external_ids(ids_raw or [])
+            options = [c for c in candidates[key] if not _conflicts(c.ids, ids)]
+            if not options:
+                continue
+            if len(options) == 1:
+                chosen, reason = options[0], None
+            else:
+                chosen, reason = explain_film_choice(options, published, ids=ids)
+            moves.append({"review_id": review_id, "to_id": chosen.id if chosen else None,
+                          "reason": None if chosen else reason, "key": key})
+    if moves:
+        table = Review.__table__
+        stmt = (update(table).where(table.c.id == bindparam("review_id"))
+                .values(film_id=bindparam("to_id"), film_unresolved=bindparam("reason"),
+                        film_key=bindparam("key")))
+        session.execute(stmt, moves)
+
+
+# --- unresolved reviews, settled by hand ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnresolvedReview:
+    url: str
+    outlet: str
+    film_raw: str | None
+    headline: str | None
+    published: date | None
+    reason: str
+    candidates: list[FilmCandidate]
+
+
+def unresolved_reviews(session: Session) -> list[UnresolvedReview]:
+    """Reviews that name a film the store could not single out, with the candidate films."""
+    stmt = (select(Review.url, Publication.key, Review.film_raw, Review.headline,
+                   Review.published, Review.film_unresolved, Review.film_key)
+            .join(Publication, Publication.id == Review.publication_id)
+            .where(Review.film_id.is_(None), Review.film_unresolved.is_not(None))
+            .order_by(Review.url))
+    rows = session.execute(stmt).all()
+    films = _films_by_key(session, [row.film_key for row in rows if row.film_key])
+    return [UnresolvedReview(row.url, row.key, row.film_raw, row.headline, row.published,
+                             row.film_unresolved, films.get(row.film_key, []))
+            for row in rows]
+
+
+class LinkError(LookupError):
+    """No such review or film."""
+
+
+def link_film(session: Session, url: str, film_id: int) -> None:
+    """Link the review at `url` to film `film_id` by hand: crawls and renormalise keep it."""
+    if session.get(Film, film_id) is None:
+        raise LinkError(f"no film with id {film_id}")
+    result = session.execute(update(Review).where(Review.url == url).values(
+        film_id=film_id, film_unresolved=None, film_link_manual=True))
+    if result.rowcount != 1:
+        raise LinkError(f"no review with url {url!r}")
