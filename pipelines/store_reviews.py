@@ -83,6 +83,9 @@ class StoreReviewsPipeline(CountingPipeline):
         self.counts += counts
         for name in ("new", "updated", "unchanged"):
             self.crawler.stats.set_value(f"aggregator/reviews/{name}", getattr(self.counts, name))
+        # Stored without a film (two same-title candidates, no evidence): `aggregator film unresolved`.
+        for reason, count in self.counts.unresolved_film.items():
+            self.crawler.stats.set_value(f"aggregator/film/unresolved/{reason}", count)
 
     def spider_closed(self, spider, reason):
         stats = self.crawler.stats.get_stats()
