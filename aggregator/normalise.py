@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
@@ -17,7 +16,7 @@ from aggregator.critic_text import CriticsFound, find_critics
 from aggregator.critics import authors, person_key
 from aggregator.dates import parse_date
 from aggregator.db.models import critic_key
-from aggregator.film_identity import film_from_raw
+from aggregator.film_identity import FilmGuess, film_from_raw
 from aggregator.items import ReviewItem
 from aggregator.names import critics_from_raw
 from aggregator.ratings import Rating, explain_rating, rating_from_parts
@@ -140,19 +139,7 @@ def _critics_from_raw(raw: tuple[str, ...], publication_names: tuple[str, ...]):
     return tuple(names), tuple(dropped)
 
 
-@dataclass(frozen=True)
-class FilmIdentity:
-    title: str | None
-    year: int | None
-    key: str | None
-    ids: dict[str, str] = field(default_factory=dict)
-    title_source: str | None = None
-    """Where the title was read (aggregator.film_identity.FilmGuess.title_source)."""
-    reason: str = "ok"
-    """"ok", "no_title", or "year_conflict" (the page's sources disagree: no year kept)."""
-
-
-def identify_film(item: ReviewItem) -> FilmIdentity:
+def identify_film(item: ReviewItem) -> FilmGuess:
     """Fill film_title, film_year, film_key and film_ids from every raw field that names the
     film (aggregator.film_identity.film_from_raw): the reviewed work (film_raw, film_year_raw,
     film_ids_raw), the headline, the <title>, keywords, the standfirst. A year only where the
@@ -164,8 +151,7 @@ def identify_film(item: ReviewItem) -> FilmIdentity:
     )
     item.film_title, item.film_year, item.film_key = guess.title, guess.year, guess.key
     item.film_ids = dict(guess.ids)
-    return FilmIdentity(guess.title, guess.year, guess.key, dict(guess.ids), guess.title_source,
-                        guess.reason)
+    return guess
 
 
 def rate_review(item: ReviewItem, publication=None, learnt_scale: str | None = None, habits=None) -> str:
