@@ -77,7 +77,7 @@ VERDICT_FIELDS = MANUAL_FIELDS  # verdict, fresh, verdict_source, confidence
 GROUPS = ("rating", "verdict", "date", "film", "critics")
 """The field groups counted separately: what a rule change moved."""
 
-_LIST_FIELDS = ("critic_raw", "critic_urls", "authors_raw", "film_ids_raw")
+_LIST_FIELDS = ("critic_raw", "critic_urls", "authors_raw", "film_ids_raw", "keywords_raw")
 _ROW_COLUMNS = [
     Review.id, Review.url, Review.page_url, Review.spider, Review.film_id, Review.published,
     Review.content_hash, Review.film_unresolved, Review.film_key, Review.film_link_manual,

@@ -195,3 +195,30 @@ def test_sources_that_disagree_on_the_year_keep_no_year_and_are_counted(crawler)
                                          title_raw="Review: Nightjar Crossing | The Lantern Review"))
     assert item.film_title == "Nightjar Crossing"
     assert counted(crawler, "film") == {"year_conflict": 1, "no_year": 1, "title_from/headline": 1}
+
+
+def test_renormalise_keeps_a_critic_found_in_the_standfirst(db_engine):
+    """The page context the critic reader used is stored, so renormalise repeats its call."""
+    from aggregator.db.session import session_factory
+    from aggregator.db.upsert import save_reviews
+    from aggregator.normalise import clean_fields, identify_film, normalise_critics
+    from aggregator.renormalise import renormalise
+    from tests.factories import outlet
+
+    item = ReviewItem(
+        url="https://www.quillandreel.example/reviews/the-salt-cartographer/", publication="quill",
+        publication_raw="Quill & Reel", critic_raw=["Staff"], film_raw="Review: The Salt Cartographer",
+        standfirst_raw="Juno Paradis-Oyelaran reviews a map of grief drawn in brine.",
+        title_raw="Review: The Salt Cartographer | Quill & Reel", keywords_raw=["Film reviews"],
+    )
+    clean_fields(item)
+    normalise_critics(item, ("Quill & Reel",))
+    identify_film(item)
+    assert item.critics == ["Juno Paradis-Oyelaran"]
+    sessions = session_factory(db_engine)
+    with sessions.begin() as session:
+        save_reviews(session, [item], {"quill": outlet("quill", "Quill & Reel", ("quillandreel.example",))})
+
+    report = renormalise(sessions)
+    assert report.reviews == 1
+    assert report.changed["critics"] == 0

@@ -389,7 +389,7 @@ def test_renormalising_a_real_crawl_changes_nothing(empty_db_url):
     assert len(rows) == 16
     for row in rows:
         item, _ = renormalised_item(row, registry.get(row["publication"]), None)
-        lists = ("critic_raw", "critic_urls", "authors_raw", "film_ids_raw")
+        lists = ("critic_raw", "critic_urls", "authors_raw", "film_ids_raw", "keywords_raw")
         stored = {
             name: (row[name] or []) if name in lists else row[name]
             for name in RAW_FIELDS

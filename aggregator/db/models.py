@@ -277,6 +277,10 @@ class Review(Base):
     film_raw: Mapped[str | None] = mapped_column(Text)
     film_year_raw: Mapped[str | None] = mapped_column(Text)
     film_ids_raw: Mapped[list[str] | None]
+    standfirst_raw: Mapped[str | None] = mapped_column(Text)
+    """The page's standfirst / description: where a site-account byline's real critic is named."""
+    title_raw: Mapped[str | None] = mapped_column(Text)
+    keywords_raw: Mapped[list[str] | None] = mapped_column(JSONType)
     rating_raw: Mapped[str | None] = mapped_column(Text)
     rating_parts: Mapped[dict[str, Any] | None]
     label_raw: Mapped[str | None] = mapped_column(Text)

@@ -129,7 +129,7 @@ def content_hash(item: ReviewItem) -> str:
 RAW_FIELDS = (
     "publication_raw", "critic_raw", "critic_urls", "authors_raw", "film_raw", "film_year_raw",
     "film_ids_raw", "rating_raw", "rating_parts", "label_raw", "published_raw", "headline", "text",
-    "language", "source_format",
+    "language", "source_format", "standfirst_raw", "title_raw", "keywords_raw",
 )  # fmt: skip
 NORMALISED_FIELDS = (
     "rating_value", "rating_best", "rating_worst", "scale", "score", "verdict", "fresh",
