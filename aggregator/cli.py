@@ -3,71 +3,37 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 
 from aggregator.db.session import (
     DEMO_DATABASE_PATH,
-    ensure_schema,
     make_engine,
     resolve_database_url,
     session_factory,
     upgrade,
 )
+from aggregator.cli_common import (  # noqa: F401  (re-exported for callers of aggregator.cli)
+    EXIT_EMPTY_RUN,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    _crawl_settings,
+    _open,
+    _report_run,
+)
 
-EXIT_OK, EXIT_EMPTY_RUN, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2, 2
-EXIT_REJECTED = 1  # `aggregator rating`: the string is not a rating it can read
-
-
-def _open(args, *, default: str | None = None):
-    url = resolve_database_url(cli_url=args.db, default=default)
-    engine = make_engine(url)
-    ensure_schema(engine)
-    return url, engine, session_factory(engine)
-
-
-def _crawl_settings(args) -> dict:
-    return {"LOG_LEVEL": "INFO" if args.verbose else "WARNING"}
-
-
-def _report_run(result, out) -> int:
-    print(
-        f"run {result.run_id} ({result.spider}): {result.status}; reviews new {result.count('new')}, "
-        f"updated {result.count('updated')}, unchanged {result.count('unchanged')}; "
-        f"pages {result.stats.get('response_received_count', 0)}",
-        file=out,
-    )
-    if result.dropped:
-        print("  dropped: " + ", ".join(f"{k} {v}" for k, v in sorted(result.dropped.items())), file=out)
-    if result.status != "ok":
-        reasons = result.no_review_reasons or {"nothing fetched": 1}
-        print("no review found: " + ", ".join(f"{k} ({v} page{'s' * (v != 1)})" for k, v in sorted(reasons.items())), file=out)
-        return EXIT_EMPTY_RUN
-    return EXIT_OK
-
-
-def cmd_crawl(args) -> int:
-    from aggregator.crawling import run_crawl
-
-    url = resolve_database_url(cli_url=args.db)
-    spider_args = dict(kv.split("=", 1) for kv in args.arg)
-    if args.url:
-        spider_args["url"] = args.url
-        start_urls = [args.url]
-    else:
-        if args.start_urls:
-            spider_args["start_urls"] = args.start_urls
-        if args.follow:
-            spider_args["follow"] = "1"
-        start_urls = [u for u in (args.start_urls or "").split(",") if u]
-    try:
-        result = run_crawl(args.spider, database_url=url, spider_args=spider_args,
-                           start_urls=start_urls, settings=_crawl_settings(args))
-    except (KeyError, ValueError) as error:
-        print(f"aggregator crawl: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    return _report_run(result, sys.stdout)
+# Modules adding sub-commands, each through register(commands, common).
+COMMAND_MODULES = (
+    "aggregator.cli_crawl",
+    "aggregator.cli_critics",
+    "aggregator.cli_import",
+    "aggregator.cli_train",
+    "aggregator.cli_verdicts",
+)
 
 
 def cmd_demo(args) -> int:
@@ -302,14 +268,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aggregator", description="Critics' review aggregator.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    crawl = commands.add_parser("crawl", parents=[common], help="run a spider into the database")
-    crawl.add_argument("--url", help="one page, read by the generic structured-data spider")
-    crawl.add_argument("--spider", default="structured_data", help="spider name (see `scrapy list`)")
-    crawl.add_argument("--start-urls", help="comma-separated start URLs")
-    crawl.add_argument("--follow", action="store_true", help="follow same-site links from listing pages")
-    crawl.add_argument("-a", dest="arg", action="append", default=[], metavar="NAME=VALUE", help="spider argument")
-    crawl.set_defaults(handler=cmd_crawl)
-
     demo = commands.add_parser("demo", parents=[common], help="crawl the bundled demo sites and show a film")
     demo.add_argument("--film", help="the film to show (default: the most reviewed)")
     demo.set_defaults(handler=cmd_demo)
@@ -356,6 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", parents=[common], help="apply migrations").set_defaults(handler=cmd_db_upgrade)
     db.add_parser("url", parents=[common], help="the database URL in use").set_defaults(handler=cmd_db_url)
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(commands, common)
     return parser
 
 

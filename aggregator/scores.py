@@ -69,6 +69,40 @@ class FilmSummary:
     inferred_count: int
     reviews: list[ReviewRow] = field(default_factory=list)
     """Newest first; undated reviews last."""
+    fresh_inferred: int = 0
+    """Reviews among `fresh_known` whose call was inferred from their text."""
+
+    @property
+    def inputs(self) -> str:
+        """What the aggregates rest on, e.g. "12 reviews: 8 rated, 2 label, 2 inferred"."""
+        return describe_sources(self.review_count, self.source_counts)
+
+
+SOURCE_WORDS = {
+    "rating": "rated", "text": "rating in the text", "label": "label", "inferred": "inferred",
+    "manual": "set by hand", NO_SOURCE: "no verdict",
+}  # fmt: skip
+"""How `describe_sources` names each verdict source."""
+
+
+def describe_sources(review_count: int, source_counts: dict[str, int]) -> str:
+    """"12 reviews: 8 rated, 2 label, 2 inferred": how many verdicts came from where. The
+    inferred count is always stated, even at 0, so a reader never has to guess it."""
+    parts = [
+        f"{count} {SOURCE_WORDS.get(source, source)}"
+        for source, count in source_counts.items()
+        if count and source != "inferred"
+    ]
+    parts.insert(min(len(parts), _inferred_position(source_counts)),
+                 f"{source_counts.get('inferred', 0)} inferred")
+    return f"{review_count} review{'s' * (review_count != 1)}: " + ", ".join(parts)
+
+
+def _inferred_position(source_counts: dict[str, int]) -> int:
+    """Where "inferred" goes among the non-zero sources: in the order of VERDICT_SOURCES."""
+    order = list(source_counts)
+    before = order[: order.index("inferred")] if "inferred" in order else order
+    return sum(1 for source in before if source_counts.get(source))
 
 
 def find_films(session: Session, title: str, year: int | None = None) -> list[Film]:
@@ -146,6 +180,7 @@ def film_summary(session: Session, film_id: int) -> FilmSummary:
         scored_count=len(scores),
         source_counts={s: sources.get(s, 0) for s in (*VERDICT_SOURCES, NO_SOURCE)},
         inferred_count=sources.get("inferred", 0),
+        fresh_inferred=sum(1 for r in reviews if r.fresh is not None and r.verdict_source == "inferred"),
         reviews=[
             ReviewRow(
                 critics=critics.get(r.id, []),

@@ -1,0 +1,40 @@
+"""What every `aggregator` sub-command shares: exit codes, opening the database, crawl reports.
+
+Sub-commands live in `aggregator.cli` and in the modules listed in
+`aggregator.cli.COMMAND_MODULES`; each of those has `register(commands, common)`.
+"""
+
+from __future__ import annotations
+
+
+from aggregator.db.session import ensure_schema, make_engine, resolve_database_url, session_factory
+
+EXIT_OK, EXIT_EMPTY_RUN, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2, 2
+EXIT_REJECTED = 1  # `aggregator rating`: the string is not a rating it can read
+
+
+def _open(args, *, default: str | None = None):
+    url = resolve_database_url(cli_url=args.db, default=default)
+    engine = make_engine(url)
+    ensure_schema(engine)
+    return url, engine, session_factory(engine)
+
+
+def _crawl_settings(args) -> dict:
+    return {"LOG_LEVEL": "INFO" if args.verbose else "WARNING"}
+
+
+def _report_run(result, out) -> int:
+    print(
+        f"run {result.run_id} ({result.spider}): {result.status}; reviews new {result.count('new')}, "
+        f"updated {result.count('updated')}, unchanged {result.count('unchanged')}; "
+        f"pages {result.stats.get('response_received_count', 0)}",
+        file=out,
+    )
+    if result.dropped:
+        print("  dropped: " + ", ".join(f"{k} {v}" for k, v in sorted(result.dropped.items())), file=out)
+    if result.status != "ok":
+        reasons = result.no_review_reasons or {"nothing fetched": 1}
+        print("no review found: " + ", ".join(f"{k} ({v} page{'s' * (v != 1)})" for k, v in sorted(reasons.items())), file=out)
+        return EXIT_EMPTY_RUN
+    return EXIT_OK

@@ -1,0 +1,7 @@
+"""`aggregator import …`: archives imported without a crawl."""
+
+from __future__ import annotations
+
+
+def register(commands, common) -> None:
+    pass  # PLACEHOLDER: being written this session

@@ -1,0 +1,251 @@
+"""Reading a verdict from a review's prose: the "inferred" source of `aggregator.verdicts`.
+
+Two kinds of `VerdictModel`, one interface (`infer(text) -> Inference | None`):
+
+- the **fallback** (`fallback_model()`, `is_fallback` True): VADER's sentiment lexicon
+  (vaderSentiment, which ships its lexicon inside the package; nothing is downloaded) plus the
+  film-criticism cues of `aggregator.verdicts.cue_score`, combined by a fixed logistic rule
+  (`LEXICON_WEIGHTS`). Used until a database holds `MIN_TRAINING` labelled reviews;
+- a **trained** linear text model (`train_verdict_model`, in `aggregator.infer_linear`),
+  learned with scikit-learn from reviews whose verdict the critic or outlet gave (a rating, a
+  label), or from a labelled CSV a user brings. Stored versioned by `aggregator.infer_store`
+  (`save_verdict_model` / `load_verdict_model`) as plain JSON (vocabulary, weights), never
+  pickled, so loading runs no code and does not depend on the library version.
+
+An `Inference` holds the chance the critic calls the film fresh (`p_fresh`), the fresh call,
+a verdict and the confidence of that call. A model trained on two classes (fresh/rotten, the
+common case) reads the verdict off `p_fresh` in bands (`VERDICT_BANDS`): positive from 0.6,
+negative below 0.4, "mixed" between, where the text leans neither way. A model trained on
+three classes (positive/mixed/negative labels) gives the most likely of the three.
+docs/verdicts.md has the rules and the figures measured on real data
+(`python -m benchmarks.verdicts`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+VERDICT_NAMES = ("positive", "mixed", "negative")
+
+MIN_TRAINING = 200
+"""Labelled reviews a trained model needs before it replaces the fallback. Below ~200 pull
+quotes a TF-IDF model does no better than the lexicon on held-out films of the real sample
+(docs/verdicts.md, learning curve), so `train_verdict_model` refuses with fewer."""
+
+VERDICT_BANDS = (0.4, 0.6)
+"""A two-class model's verdict from p_fresh: negative below 0.4, positive from 0.6, mixed
+between (the text leans neither way). The fresh call itself is p_fresh >= 0.5."""
+
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+class TrainingError(ValueError):
+    """Training refused: too few usable labelled examples, or one class only; says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class Inference:
+    verdict: str
+    """"positive" | "mixed" | "negative"."""
+    fresh: bool
+    confidence: float
+    """Chance (0–1) that the fresh call matches the critic's own: max(p_fresh, 1 - p_fresh)."""
+    p_fresh: float
+    model: str
+    """"name@version" of the model that read it."""
+
+
+@runtime_checkable
+class VerdictModel(Protocol):
+    name: str
+    version: int
+    is_fallback: bool
+    trained_on: int
+    """Labelled examples the model learned from (0 for the fallback)."""
+
+    def infer(self, text: str | None) -> Inference | None: ...
+
+    def infer_many(self, texts: Iterable[str | None]) -> list[Inference | None]: ...
+
+
+def readable(text: object) -> bool:
+    """True when there is something to read: a string with at least one word character."""
+    return isinstance(text, str) and _WORD.search(text) is not None
+
+
+def inference_from_probability(
+    p_fresh: float, model: str, class_probabilities: dict[str, float] | None = None
+) -> Inference:
+    """An Inference from the chance of fresh; with three-class probabilities, the verdict is
+    the likeliest class, else it is read off p_fresh in VERDICT_BANDS."""
+    p_fresh = min(1.0, max(0.0, float(p_fresh)))
+    if class_probabilities:
+        verdict = max(VERDICT_NAMES, key=lambda name: class_probabilities.get(name, 0.0))
+    elif p_fresh >= VERDICT_BANDS[1]:
+        verdict = "positive"
+    elif p_fresh < VERDICT_BANDS[0]:
+        verdict = "negative"
+    else:
+        verdict = "mixed"
+    return Inference(verdict, p_fresh >= 0.5, max(p_fresh, 1.0 - p_fresh), p_fresh, model)
+
+
+# --- labels -----------------------------------------------------------------------------------
+
+LABEL_VERDICTS: dict[str, str] = {
+    "positive": "positive", "pos": "positive", "fresh": "positive", "certified fresh": "positive",
+    "1": "positive", "true": "positive", "yes": "positive",
+    "negative": "negative", "neg": "negative", "rotten": "negative",
+    "0": "negative", "false": "negative", "no": "negative",
+    "mixed": "mixed", "neutral": "mixed",
+}  # fmt: skip
+"""Label spellings → verdict, keyed by lower-cased, stripped label. RT's POSITIVE/NEGATIVE and
+Fresh/Rotten, positive/mixed/negative, 1/0 (and True/False). Anything else is unknown."""
+
+
+def normalise_label(label: object) -> str | None:
+    """The verdict a training label stands for ("positive", "mixed", "negative"), or None
+    for a label it does not know (the trainer counts and skips those)."""
+    if isinstance(label, bool):
+        return "positive" if label else "negative"
+    if isinstance(label, int):
+        return {1: "positive", 0: "negative"}.get(label)
+    if isinstance(label, float) and label in (0.0, 1.0):
+        return "positive" if label else "negative"
+    if not isinstance(label, str):
+        return None
+    return LABEL_VERDICTS.get(" ".join(label.strip().lower().replace("_", " ").split()))
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    texts: list[str]
+    verdicts: list[str]
+    skipped: Counter
+    """Examples not used, by reason: "unknown_label", "no_text"."""
+
+
+def training_set(texts: Sequence[object], labels: Sequence[object]) -> TrainingSet:
+    """Pairs the texts with their normalised labels, skipping (and counting) the unusable."""
+    if len(texts) != len(labels):
+        raise TrainingError(f"{len(texts)} texts but {len(labels)} labels")
+    kept_texts, kept_verdicts, skipped = [], [], Counter()
+    for text, label in zip(texts, labels):
+        verdict = normalise_label(label)
+        if verdict is None:
+            skipped["unknown_label"] += 1
+        elif not readable(text):
+            skipped["no_text"] += 1
+        else:
+            kept_texts.append(text)  # type: ignore[arg-type]
+            kept_verdicts.append(verdict)
+    return TrainingSet(kept_texts, kept_verdicts, skipped)
+
+
+# --- the fallback ---------------------------------------------------------------------------
+
+LEXICON_NAME = "lexicon"
+LEXICON_VERSION = 1
+"""Bumped whenever the fallback's rule or weights change, so stored inferences say which."""
+LEXICON_WEIGHTS = (0.9, 2.2, 0.55)
+"""(intercept, weight of VADER's compound score, weight per net film-criticism cue) of the
+fallback's log-odds of fresh. Fitted once by logistic regression on the 7,358 quoted reviews
+of the real RT sample (docs/verdicts.md); the intercept carries the share of fresh reviews
+(~74%), so a quote with no sentiment at all is called fresh with ~0.7."""
+
+
+class LexiconModel:
+    """The documented fallback: VADER compound + film-criticism cues, one logistic rule."""
+
+    name = LEXICON_NAME
+    version = LEXICON_VERSION
+    is_fallback = True
+    trained_on = 0
+
+    def __init__(self, weights: tuple[float, float, float] = LEXICON_WEIGHTS) -> None:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        self.weights = weights
+        self._vader = SentimentIntensityAnalyzer()  # reads the lexicon shipped in the package
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def features(self, text: str) -> tuple[float, float]:
+        from aggregator.verdicts import cue_score
+
+        return self._vader.polarity_scores(text)["compound"], cue_score(text)
+
+    def p_fresh(self, text: str) -> float:
+        intercept, compound_weight, cue_weight = self.weights
+        compound, cues = self.features(text)
+        return _sigmoid(intercept + compound_weight * compound + cue_weight * cues)
+
+    def infer(self, text: str | None) -> Inference | None:
+        if not readable(text):
+            return None
+        return inference_from_probability(self.p_fresh(text), self.label)  # type: ignore[arg-type]
+
+    def infer_many(self, texts: Iterable[str | None]) -> list[Inference | None]:
+        return [self.infer(text) for text in texts]
+
+
+_FALLBACK: LexiconModel | None = None
+
+
+def fallback_model() -> LexiconModel:
+    """The lexicon fallback (built once per process: VADER reads its lexicon file)."""
+    global _FALLBACK
+    if _FALLBACK is None:
+        _FALLBACK = LexiconModel()
+    return _FALLBACK
+
+
+def _sigmoid(x: float) -> float:
+    x = max(-50.0, min(50.0, x))
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+# --- training -------------------------------------------------------------------------------
+
+
+def train_verdict_model(
+    texts: Sequence[object],
+    labels: Sequence[object],
+    *,
+    seed: int = 0,
+    minimum: int = MIN_TRAINING,
+):
+    """A trained text model from labelled texts (labels as `normalise_label` reads them).
+    Raises TrainingError when fewer than `minimum` usable examples remain, or one class only."""
+    from aggregator.infer_linear import train_linear_model
+
+    data = training_set(texts, labels)
+    skipped = ", ".join(f"{reason} {n}" for reason, n in sorted(data.skipped.items()))
+    if len(data.texts) < minimum:
+        raise TrainingError(
+            f"{len(data.texts)} usable labelled reviews, {minimum} needed to train a verdict model"
+            + (f" (skipped: {skipped})" if skipped else "")
+        )
+    classes = set(data.verdicts)
+    if len(classes) < 2:
+        raise TrainingError(f"every usable label is {next(iter(classes))!r}: a model needs two kinds")
+    model = train_linear_model(data.texts, data.verdicts, seed=seed)
+    model.skipped = dict(data.skipped)
+    return model
+
+
+def __getattr__(name: str):
+    # save/load live in aggregator.infer_store (database + directory); re-exported lazily so
+    # that importing this module does not import SQLAlchemy models.
+    if name in ("save_verdict_model", "load_verdict_model"):
+        from aggregator import infer_store
+
+        return getattr(infer_store, name)
+    raise AttributeError(name)
