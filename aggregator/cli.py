@@ -12,7 +12,6 @@ from aggregator.db.session import (
     DEMO_DATABASE_PATH,
     make_engine,
     resolve_database_url,
-    session_factory,
     upgrade,
 )
 from aggregator.cli_common import (  # noqa: F401  (re-exported for callers of aggregator.cli)
@@ -23,6 +22,7 @@ from aggregator.cli_common import (  # noqa: F401  (re-exported for callers of a
     EXIT_USAGE,
     _crawl_settings,
     _open,
+    _open_for,
     _report_run,
 )
 
@@ -202,7 +202,7 @@ def _number(value: float | None) -> str:
 
 
 def cmd_renormalise(args) -> int:
-    from aggregator.db.session import is_current, mask_url
+    from aggregator.db.session import mask_url
     from aggregator.publications import RegistryError, load_registry
     from aggregator.renormalise import GROUPS, renormalise
 
@@ -214,17 +214,10 @@ def cmd_renormalise(args) -> int:
     except RegistryError as error:
         print(f"aggregator renormalise: {error}", file=sys.stderr)
         return EXIT_USAGE
-    if args.dry_run:  # a dry run writes nothing, migrations included
-        url = resolve_database_url(cli_url=args.db)
-        engine = make_engine(url)
-        if not is_current(engine):
-            print(f"aggregator renormalise: {mask_url(url)} is not at the current schema;"
-                  " run `aggregator db upgrade` first", file=sys.stderr)
-            engine.dispose()
-            return EXIT_USAGE
-        sessions = session_factory(engine)
-    else:
-        url, engine, sessions = _open(args)
+    opened = _open_for(args, "renormalise", dry_run=args.dry_run)
+    if opened is None:
+        return EXIT_USAGE
+    url, engine, sessions = opened
     if args.publication is not None:
         from sqlalchemy import select
 

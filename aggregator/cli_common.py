@@ -6,6 +6,7 @@ Sub-commands live in `aggregator.cli` and in the modules listed in
 
 from __future__ import annotations
 
+import sys
 
 from aggregator.db.session import ensure_schema, make_engine, resolve_database_url, session_factory
 
@@ -17,6 +18,23 @@ def _open(args, *, default: str | None = None):
     url = resolve_database_url(cli_url=args.db, default=default)
     engine = make_engine(url)
     ensure_schema(engine)
+    return url, engine, session_factory(engine)
+
+
+def _open_for(args, command: str, *, dry_run: bool):
+    """`_open`, except that a dry run writes nothing, migrations included: a database not at
+    the current schema is refused (None, after saying why) rather than upgraded."""
+    if not dry_run:
+        return _open(args)
+    from aggregator.db.session import is_current, mask_url
+
+    url = resolve_database_url(cli_url=args.db)
+    engine = make_engine(url)
+    if not is_current(engine):
+        print(f"aggregator {command}: {mask_url(url)} is not at the current schema;"
+              " run `aggregator db upgrade` first", file=sys.stderr)
+        engine.dispose()
+        return None
     return url, engine, session_factory(engine)
 
 

@@ -3,6 +3,7 @@ wherever the current directory is."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,16 @@ class CrawlResult:
     def count(self, name: str) -> int:
         return int(self.stats.get(f"aggregator/reviews/{name}", 0))
 
+    def outlets(self) -> dict[str, dict[str, int]]:
+        """{publication key: {event: count}} of a platform crawl (asked, listed, fetch, review,
+        kept, other_film)."""
+        found: dict[str, dict[str, int]] = {}
+        for key, value in self.stats.items():
+            if key.startswith("aggregator/outlet/"):
+                outlet, _, event = key.removeprefix("aggregator/outlet/").rpartition("/")
+                found.setdefault(outlet, {})[event] = int(value)
+        return found
+
 
 def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
     settings = Settings()
@@ -54,15 +65,25 @@ def run_crawl(
     spider_args: dict[str, Any] | None = None,
     start_urls: list[str] | None = None,
     settings: dict[str, Any] | None = None,
+    on_progress: Callable[..., Any] | None = None,
 ) -> CrawlResult:
     """Run one spider to the end in this process and return what its run recorded.
 
     `start_urls` only decides whether the loopback relaxations apply (the spider gets its
-    URLs through `spider_args`). Twisted's reactor runs once per process: one call per process.
+    URLs through `spider_args`). `on_progress(publication=, event=, count=)` is called as a
+    platform spider works through each outlet. Twisted's reactor runs once per process: one
+    call per process.
     """
     overrides = {"AGGREGATOR_DB": database_url, **loopback_overrides(start_urls or []), **(settings or {})}
     process = CrawlerProcess(project_settings(overrides))
     crawler = process.create_crawler(spider_class(spider, process.settings))
+    if on_progress is not None:
+        from aggregator.spiders.platforms.base import outlet_progress
+
+        def relay(publication, event, count, **_signal):
+            on_progress(publication=publication, event=event, count=count)
+
+        crawler.signals.connect(relay, signal=outlet_progress, weak=False)
     process.crawl(crawler, **(spider_args or {}))
     process.start()
     stats = dict(crawler.stats.get_stats()) if crawler.stats else {}

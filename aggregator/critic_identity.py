@@ -15,6 +15,14 @@ the outlets (registry keys) where the name has a profile. `same_critic(a, b)` an
    holding one): the same name with a critic page on both outlets.
 5. None (unknown) otherwise: the same name without that evidence is never merged.
 
+Stored critics (`plan_critic_merges`, for `aggregator critic merge` and the store) add one
+rule that needs what the store remembers, the bylines met on each outlet:
+6. Records that share a byline (the same person key met on the same outlet) are one person:
+   an outlet does not employ two critics of one name without telling them apart. It joins
+   all the records sharing that byline, or none of them when two of those have different
+   profiles on one host (the outlet did tell them apart, and a record without a profile
+   could be either).
+
 A profile URL must name someone: a site's root or a generic listing ("/author/",
 "/profile", "/critics/") is not a profile (a page giving "https://site/author/" for every
 writer would otherwise join them all) and is dropped by `profile_key`.
@@ -24,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import combinations
 from urllib.parse import urljoin, urlsplit
 
@@ -36,7 +45,6 @@ _GENERIC_SEGMENTS = {
     "about", "journalist", "journalists", "columnist", "columnists", "reviewer", "reviewers",
     "index.html", "index.php", "index", "home", "en", "us", "uk",
 }
-
 
 def profile_key(url: str, base: str | None = None) -> str | None:
     """The comparison form of a profile URL: "host/path[?query]" in lower case, without
@@ -71,8 +79,11 @@ class CriticEvidence:
     """Profile keys (`profile_key`) of the critic's pages and sameAs links."""
     outlets: frozenset[str] = frozenset()
     """Registry keys of outlets where this name has a profile page."""
+    bylines: frozenset[tuple[str, str]] = frozenset()
+    """(person key, outlet) of every byline met for this record; only `plan_critic_merges`
+    uses them (rule 6), `same_critic` does not."""
 
-    @property
+    @cached_property
     def key(self) -> str:
         return person_key(self.name)
 
@@ -121,6 +132,11 @@ def explain_same_critic(a: CriticEvidence, b: CriticEvidence) -> tuple[bool | No
     return None, "no_evidence"
 
 
+def profiles_conflict(a: CriticEvidence, b: CriticEvidence) -> bool:
+    """True when `a` and `b` have profiles on one host and those differ (rule 2)."""
+    return _profiles_conflict(a, b)
+
+
 def same_critic(a: CriticEvidence, b: CriticEvidence) -> bool | None:
     """True (one person), False (two people) or None (unknown: never merged); the rules are
     in the module docstring."""
@@ -159,3 +175,74 @@ def group_critics(records: Sequence[CriticEvidence]) -> list[list[int]]:
         parent[gone] = keep
         members[keep] = sorted(members[keep] + members.pop(gone))
     return [members[r] for r in sorted(members)]
+
+
+@dataclass(frozen=True)
+class CriticJoin:
+    """One step of `plan_critic_merges`: record `other` joined the group of record `into`
+    by `rule` (an `explain_same_critic` rule, or "same_name_same_outlet" for rule 6)."""
+
+    into: int
+    other: int
+    rule: str
+
+
+def plan_critic_merges(records: Sequence[CriticEvidence], focus: Iterable[int] | None = None,
+                       ) -> list[tuple[list[int], list[CriticJoin]]]:
+    """The groups of two or more `records` that are one person, each with the joins that made
+    it: `group_critics`' joins (rules 1-4), then rule 6 (shared bylines). A join is refused
+    when it would put two records with different profiles on one host in one group. Groups
+    and members keep input order (the first member is the one to keep). With `focus` (record
+    indexes), only joins involving one of those records are looked for (the store: the
+    critics a batch touched; other pairs were judged when their own evidence arrived)."""
+    focused = None if focus is None else set(focus)
+    parent = list(range(len(records)))
+    members: dict[int, list[int]] = {i: [i] for i in range(len(records))}
+    joins: dict[int, list[CriticJoin]] = {i: [] for i in range(len(records))}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def joinable(roots: Sequence[int]) -> bool:
+        return not any(_profiles_conflict(records[x], records[y])
+                       for a, b in combinations(roots, 2) for x in members[a] for y in members[b])
+
+    def unite(roots: Sequence[int], steps: list[CriticJoin]) -> None:
+        keep = min(roots)
+        for gone in sorted(set(roots) - {keep}):
+            parent[gone] = keep
+            members[keep] = sorted(members[keep] + members.pop(gone))
+            joins[keep] += joins.pop(gone)
+        joins[keep] += steps
+
+    buckets: dict[str, list[int]] = {}
+    for index, record in enumerate(records):
+        for token in {"name:" + record.key, *("url:" + p for p in record.profiles)}:
+            buckets.setdefault(token, []).append(index)
+    pairs = {pair for indexes in buckets.values() for pair in combinations(indexes, 2)
+             if focused is None or pair[0] in focused or pair[1] in focused}
+    for i, j in sorted(pairs):
+        ri, rj = root(i), root(j)
+        if ri == rj:
+            continue
+        answer, rule = explain_same_critic(records[i], records[j])
+        if answer is True and joinable([ri, rj]):
+            unite([ri, rj], [CriticJoin(i, j, rule)])
+
+    by_byline: dict[tuple[str, str], list[int]] = {}
+    for index, record in enumerate(records):
+        for byline in record.bylines:
+            by_byline.setdefault(byline, []).append(index)
+    for byline in sorted(by_byline):
+        indexes = by_byline[byline]
+        if focused is not None and focused.isdisjoint(indexes):
+            continue
+        roots = sorted({root(i) for i in indexes})
+        if len(roots) > 1 and joinable(roots):
+            first = {root(i): i for i in reversed(indexes)}  # each group's first record
+            unite(roots, [CriticJoin(first[roots[0]], first[r], "same_name_same_outlet")
+                          for r in roots[1:]])
+    return [(members[r], joins[r]) for r in sorted(members) if len(members[r]) > 1]

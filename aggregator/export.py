@@ -33,8 +33,8 @@ CSV_COLUMNS = (
     "url", "page_url", "spider", "publication_key", "publication_name", "critics",
     "film_title", "film_year", "published", "rating_raw", "rating_value", "rating_best",
     "rating_worst", "scale", "score", "verdict", "fresh", "verdict_source", "confidence",
-    "headline", "language", "source_format", *RAW_FIELDS, "first_seen", "last_seen",
-    "updated_at", "text",
+    "headline", "language", "source_format", *RAW_FIELDS, "listed_at", "top_critic",
+    "critic_call", "first_seen", "last_seen", "updated_at", "text",
 )  # fmt: skip
 """In this order; docs/export.md describes each."""
 
@@ -78,6 +78,10 @@ def _record(row: Any, critics: list[str]) -> dict[str, Any]:
         "language": row.language,
         "source_format": row.source_format,
         **{name: getattr(row, name) for name in RAW_FIELDS},
+        # Where an aggregator listed the review (a Rotten Tomatoes card): aggregator.db.listings.
+        "listed_at": row.listed_at,
+        "top_critic": row.top_critic,
+        "critic_call": row.critic_call,
         "first_seen": _iso(row.first_seen),
         "last_seen": _iso(row.last_seen),
         "updated_at": _iso(row.updated_at),

@@ -109,15 +109,26 @@ class FreshHabits:
     level_weight: float = LEVEL_WEIGHT
     habit_prior_weight: float = HABIT_PRIOR_WEIGHT
     min_habit_history: int = MIN_HABIT_HISTORY
+    critic_identities: dict[str, dict[str, str]] = field(default_factory=dict)
+    """{outlet key: {critic key of a byline met there: the critic's key in the rows}}, given
+    when the rows are keyed by stored critic rather than by name (aggregator.db.history):
+    namesakes on two outlets are two people there, so a byline finds its habits only through
+    the outlet it was met on, and a byline never met finds none. Empty: rows are keyed by
+    name (a CSV sample) and the key given to `fresh_call` is used as it is."""
 
     # --- learning ---------------------------------------------------------------------------
 
     @classmethod
-    def learn(cls, rows: Iterable[HabitRow | tuple], **settings: float) -> FreshHabits:
+    def learn(cls, rows: Iterable[HabitRow | tuple],
+              critic_identities: dict[str, dict[str, str]] | None = None,
+              **settings: float) -> FreshHabits:
         """Habits from labelled rows (HabitRow or a 5-tuple in its order). Bad rows are skipped
-        and counted in `skipped`, never guessed at. `settings` override level_weight,
+        and counted in `skipped`, never guessed at. `critic_identities` maps bylines to the
+        rows' critic keys (see the field). `settings` override level_weight,
         habit_prior_weight and min_habit_history (the benchmark's ablations use them)."""
         habits = cls(**settings)  # type: ignore[arg-type]
+        habits.critic_identities = {outlet: dict(names)
+                                    for outlet, names in (critic_identities or {}).items()}
         by_scale: dict[str, list[tuple[float, bool]]] = {}
         level_sum = 0.0
         for row in rows:
@@ -154,6 +165,14 @@ class FreshHabits:
     def threshold(self, scale: str) -> float:
         return self.thresholds.get(scale, DEFAULT_THRESHOLD)
 
+    def critic_identity(self, critic_key: str | None, publication_key: str | None) -> str | None:
+        """The rows' key of the critic who signs `critic_key` on `publication_key`: the key
+        itself when the rows are keyed by name, else the stored critic met under that byline
+        on that outlet (None when none was, or when two namesakes there were)."""
+        if not critic_key or not self.critic_identities:
+            return critic_key
+        return self.critic_identities.get(publication_key or "", {}).get(critic_key)
+
     def threshold_call(self, score: float, scale: str) -> bool:
         """The learned score-only rule: fresh from the scale's learned threshold."""
         return score >= self.threshold(scale)
@@ -182,6 +201,7 @@ class FreshHabits:
         Raises ValueError for a score that is not a number from 0 to 100."""
         if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= 100:
             raise ValueError(f"score must be a number from 0 to 100, not {score!r}")
+        critic_key = self.critic_identity(critic_key, publication_key)
         probability, rule = self._rule_probability(score, scale)
         cell = cell_key(score)
         fresh, total = self.cells.get(scale, {}).get(cell, (0, 0))
@@ -241,6 +261,7 @@ class FreshHabits:
             "critics": self.critics,
             "outlets": self.outlets,
             "levels": self.levels,
+            "critic_identities": self.critic_identities,
         }
 
     def to_json(self) -> str:
@@ -266,6 +287,8 @@ class FreshHabits:
                 level_weight=float(settings["level_weight"]),
                 habit_prior_weight=float(settings["habit_prior_weight"]),
                 min_habit_history=int(settings["min_habit_history"]),
+                critic_identities={str(outlet): {str(k): str(v) for k, v in names.items()}
+                                   for outlet, names in data.get("critic_identities", {}).items()},
             )
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
             raise HabitsError(f"learned fresh habits are damaged: {error!r}") from error

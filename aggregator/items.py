@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 
 @dataclass
@@ -56,6 +57,21 @@ class ReviewItem:
     language: str | None = None
     source_format: str | None = None
     """Where the review was read from: "json-ld", "microdata", "opengraph"."""
+    listed_at: str | None = None
+    """Set only on a review read from an aggregator's listing (a Rotten Tomatoes film page's
+    critic card): that page's URL. The outlet's own page, crawled later or earlier, is the
+    same review (same `url`) and wins for text and rating (aggregator.db.listings)."""
+    top_critic: bool | None = None
+    """The listing's top-critic flag (Rotten Tomatoes); None where the listing gives none."""
+
+    @property
+    def outlet_url(self) -> str | None:
+        """The URL whose host tells the outlet: `url`, except for a listing's card that has no
+        link to the original review and is keyed on the listing page (that host is not the
+        outlet's)."""
+        if self.listed_at and self.url and urlsplit(self.url).netloc == urlsplit(self.listed_at).netloc:
+            return None
+        return self.url
 
     # --- normalised -----------------------------------------------------------------------
     publication: str | None = None

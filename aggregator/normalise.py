@@ -154,7 +154,9 @@ def identify_film(item: ReviewItem) -> FilmGuess:
     return guess
 
 
-def rate_review(item: ReviewItem, publication=None, learnt_scale: str | None = None, habits=None) -> str:
+def rate_review(
+    item: ReviewItem, publication=None, learnt_scale: str | None = None, habits=None, model=None
+) -> str:
     """Fill rating, score, verdict and fresh; returns the rating reader's reason code:
     "ok", "scale_learnt" (read on `learnt_scale`, the scale learnt from the outlet's other
     ratings: aggregator.ratings.learned_scale), "absent" when the page gave no rating, or why
@@ -165,7 +167,9 @@ def rate_review(item: ReviewItem, publication=None, learnt_scale: str | None = N
     is it read on `learnt_scale`. Every normalised rating and verdict field is (re)written, so
     a second call on the same item gives the same result. `habits` (aggregator.habits
     .FreshHabits, learnt from stored reviews) lets the outlet's and critic's habits make the
-    fresh call where the critic did not.
+    fresh call where the critic did not. `model` (aggregator.infer.VerdictModel) reads a
+    verdict from the text of a review that states no rating or label (source "inferred");
+    aggregator.inferred_verdicts.no_verdict_reason says why a review got none.
     """
     rating, reason = None, "absent"
     registry_scale = getattr(publication, "scale", None)
@@ -183,7 +187,7 @@ def rate_review(item: ReviewItem, publication=None, learnt_scale: str | None = N
                 reason = learnt_reason
     critic = critic_key(item.critics[0]) if item.critics else None
     decision = decide(rating=rating, label=item.label_raw, text=item.text, publication=publication,
-                      critic=critic, habits=habits)
+                      critic=critic, habits=habits, model=model)
     if rating is None and decision.source == "text":
         stated = stated_in_text(item.text, registry_scale)
         if isinstance(stated, Rating):  # a rating written in the text is kept like any other

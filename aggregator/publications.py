@@ -33,6 +33,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from aggregator.publication_discovery import DISCOVERY_FIELDS, NO_DISCOVERY, Discovery, read_discovery
 from aggregator.scales import SCALES
 from aggregator.urls import host_of, registered_domain
 
@@ -83,7 +84,7 @@ _KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _HOST = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _SPIDER = re.compile(r"^[a-z][a-z0-9_]*$")
 _FIELDS = {"name", "aliases", "domains", "country", "language", "scale", "weight", "spider",
-           "start_urls"}
+           "start_urls", *DISCOVERY_FIELDS}
 _REQUIRED = ("name", "domains", "country", "language")
 
 
@@ -100,6 +101,8 @@ class Publication:
     spider: str | None
     start_urls: tuple[str, ...]
     provisional: bool = False
+    discovery: Discovery = NO_DISCOVERY
+    """Where new reviews are found: platform, API root, feeds, sitemaps, search URL."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -151,6 +154,17 @@ def variant_key(name: str) -> str:
     if key and base != name.strip():  # "(YouTube)", "(Davenport, IA)": another outlet, maybe
         return f"{key}({name_key(name.strip()[len(base):])})"
     return key
+
+
+def provisional_group_keys(name: str | None, domain: str | None) -> frozenset[str]:
+    """The keys under which spellings of an outlet the registry does not know meet (what
+    `Registry.group_key` gives for it, without the "?"): the name's `variant_key` and its
+    registered domain's, so "Film Blog X" (og:site_name) and "filmblogx.com" (a page without
+    one) are one outlet. Used by the store to keep one provisional row per outlet."""
+    keys = {variant_key(name) if isinstance(name, str) else ""}
+    if isinstance(domain, str) and domain.strip():
+        keys.add(variant_key(registered_domain(domain.strip())))
+    return frozenset(key for key in keys if key)
 
 
 def _split_qualifier(name: str) -> tuple[str, str | None]:
@@ -221,6 +235,7 @@ def _publication(path, key: str, table) -> Publication:
                                                           "aliases"),
         domains=domains, country=country, language=language, scale=scale, weight=float(weight),
         spider=spider, start_urls=start_urls,
+        discovery=read_discovery(table, lambda field, problem: RegistryError(path, key, field, problem)),
     )
 
 

@@ -26,17 +26,21 @@ batch is being worked on may get values computed from the raw values read before
 then differs from the crawl's, so the next crawl (or run) writes it again.
 
 `decide` is called as the verdict pipeline calls it, with the fresh habits learnt from the
-database (aggregator.db.history.learn_habits): when the crawl's call changes, this module must
-pass the same, or it would undo it.
+database (aggregator.db.history.learn_habits) and the verdict model the crawl would load
+(aggregator.inferred_verdicts.run_verdict_model: the newest stored trained model, else the
+lexicon fallback; none when AGGREGATOR_INFER_VERDICTS is off): when the crawl's call changes,
+this module must pass the same, or it would undo it. So a stored review with text and no
+rating or label gets an inferred verdict, and an inferred one is read again by the current
+model (rewritten only where that changes it); manual verdicts are never touched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from aggregator.db.history import learn_habits
@@ -56,16 +60,23 @@ from aggregator.db.upsert import (
     match_films,
     ordered_critic_ids,
 )
+from aggregator.inferred_verdicts import run_verdict_model
 from aggregator.items import ReviewItem
 from aggregator.normalise import (
     clean_fields,
-    clean_string,
     date_review,
     identify_film,
     normalise_critics,
     rate_review,
 )
-from aggregator.ratings import Rating, explain_rating, learned_scale, rating_from_parts
+from aggregator.ratings import Rating, learned_scale
+from aggregator.stored_outlets import (  # noqa: F401  (stated_scale_counts: re-exported)
+    PublicationLookup,
+    StoredOutlet,
+    outlet_entry,
+    stated_scale_counts,
+    stored_outlets,
+)
 from aggregator.validate import review_problems
 from aggregator.verdicts import stated_in_text
 
@@ -84,8 +95,9 @@ _ROW_COLUMNS = [
     *(getattr(Review, name) for name in RAW_FIELDS + RATING_FIELDS + VERDICT_FIELDS),
 ]  # fmt: skip
 
-PublicationLookup = Callable[[str], Any]
-"""Registry key -> entry (anything with name, aliases, domains, scale), or None."""
+LOAD_MODEL = object()
+"""`renormalise(verdict_model=…)` default: load the model a crawl of the database would."""
+
 
 
 @dataclass
@@ -110,18 +122,6 @@ class RenormaliseReport:
     dry_run: bool = False
 
 
-@dataclass(frozen=True)
-class StoredOutlet:
-    """A publication as the database stored it, for an outlet the registry does not know
-    (a provisional one, or a registry file not given to this run)."""
-
-    key: str
-    name: str
-    domains: tuple[str, ...]
-    scale: str | None
-    aliases: tuple[str, ...] = ()
-
-
 def renormalise(
     sessions: sessionmaker[Session],
     *,
@@ -131,70 +131,43 @@ def renormalise(
     learnt_scales: Mapping[str, str] | None = None,
     batch_size: int = BATCH_SIZE,
     dry_run: bool = False,
+    verdict_model: Any = LOAD_MODEL,
 ) -> RenormaliseReport:
     """Re-normalise the stored reviews (of one `publication` key, or the given `urls`).
 
     `lookup` gives registry entries by key (the registry of the crawl: outlet scale, names);
     outlets it does not know are read from the stored publications. `learnt_scales` replaces
     the scales learnt from the outlets' raw ratings (the crawl passes what it learnt).
+    `verdict_model` is the model inferred verdicts are read with (None: none are); by default
+    the one a crawl of this database would load.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, not {batch_size}")
     report = RenormaliseReport(dry_run=dry_run)
     with sessions() as session:
-        outlets = _stored_outlets(session)
+        outlets = stored_outlets(session)
         habits = learn_habits(session)
+        if verdict_model is LOAD_MODEL:
+            verdict_model = run_verdict_model(session)
         if learnt_scales is None:
             counts = stated_scale_counts(session, publication)
             learnt_scales = {
                 key: scale for key, c in counts.items() if (scale := learned_scale(c))
             }
-    entries = {key: _entry(key, stored, lookup) for key, stored in outlets.items()}
+    entries = {key: outlet_entry(key, stored, lookup) for key, stored in outlets.items()}
     report.learnt_scales = {
         key: scale for key, scale in learnt_scales.items()
         if key in entries and not getattr(entries[key], "scale", None)
     }  # fmt: skip
     for ids in _batches(sessions, publication, urls, batch_size):
         with sessions() as session:
-            _renormalise_batch(session, ids, entries, report, habits)
+            _renormalise_batch(session, ids, entries, report, habits, verdict_model)
             if dry_run:
                 session.rollback()
             else:
                 session.commit()
         report.batches += 1
     return report
-
-
-def stated_scale_counts(
-    session: Session, publication: str | None = None
-) -> dict[str, dict[str, int]]:
-    """{publication key: {scale: ratings}} of the ratings that state their own scale ("3/4",
-    "★★★☆", structured data with a best), read from the raw values: the evidence a scale is
-    learnt from, independent of what earlier rules stored."""
-    stmt = (
-        select(Publication.key, Review.rating_raw, Review.rating_parts)
-        .join(Review, Review.publication_id == Publication.id)
-        .where(or_(Review.rating_raw.is_not(None), Review.rating_parts.is_not(None)))
-    )  # an absent rating_parts may be JSON null rather than SQL NULL: checked below
-    if publication is not None:
-        stmt = stmt.where(Publication.key == publication)
-    counts: dict[str, dict[str, int]] = {}
-    read_strings: dict[str, str | None] = {}  # outlets repeat the same few strings
-    for key, raw, parts in session.execute(stmt.execution_options(yield_per=5000)):
-        if isinstance(parts, Mapping) and parts:
-            rating = rating_from_parts(
-                parts.get("value"), parts.get("best"), parts.get("worst"), raw=raw
-            )
-            scale = rating.scale if rating is not None else None
-        elif raw not in read_strings:
-            rating = explain_rating(clean_string(raw))[0]
-            scale = read_strings[raw] = rating.scale if rating is not None else None
-        else:
-            scale = read_strings[raw]
-        if scale is not None:
-            scales = counts.setdefault(key, {})
-            scales[scale] = scales.get(scale, 0) + 1
-    return counts
 
 
 # --- batches -------------------------------------------------------------------------------
@@ -232,7 +205,8 @@ def _batches(sessions, publication, urls, batch_size) -> Iterable[list[int]]:
 
 
 def _renormalise_batch(
-    session: Session, ids: list[int], entries: Mapping[str, Any], report, habits=None
+    session: Session, ids: list[int], entries: Mapping[str, Any], report, habits=None,
+    model=None,
 ) -> None:
     stmt = (
         select(*_ROW_COLUMNS, Publication.key.label("publication"))
@@ -247,7 +221,7 @@ def _renormalise_batch(
         report.reviews += 1
         entry = entries.get(row["publication"])
         item, reason = renormalised_item(
-            row, entry, report.learnt_scales.get(row["publication"]), habits
+            row, entry, report.learnt_scales.get(row["publication"]), habits, model
         )
         if reason == "scale_learnt":
             report.scale_learnt += 1
@@ -266,13 +240,15 @@ def _renormalise_batch(
     now = utcnow()
     updates: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
     revisions, relinked = [], []
+    rehashed: list[dict[str, Any]] = []
     for row, item in fit:
         manual = row["verdict_source"] == "manual"
         report.manual_kept += manual
         new_critics = ordered_critic_ids(item, critic_ids)
         film = films[item.url]
         if row["film_link_manual"]:  # settled by hand (`aggregator film link`): kept
-            film = replace(film, film_id=row["film_id"], unresolved=None, key=row["film_key"])
+            film = replace(film, film_id=row["film_id"], unresolved=None, key=row["film_key"],
+                           rule="manual")
         groups = _changed_groups(row, item, manual, film.film_id)
         if "film" not in groups and row["film_unresolved"] != film.unresolved:
             groups.append("film")
@@ -280,6 +256,12 @@ def _renormalise_batch(
             groups.append("critics")
             relinked.append(item)
         if not groups:
+            # Nothing shown changed, but the crawl's hash may have (a manual verdict hides
+            # that the model now reads the text otherwise): kept as the crawl would compute it,
+            # so the next crawl still finds the review unchanged.
+            new_hash = content_hash(_as_stored(item, row))
+            if new_hash != row["content_hash"]:
+                rehashed.append({"id": row["id"], "content_hash": new_hash})
             continue
         report.rows_changed += 1
         for group in groups:
@@ -291,6 +273,7 @@ def _renormalise_batch(
             "film_id": film.film_id,
             "film_unresolved": film.unresolved,
             "film_key": film.key,
+            "film_match": film.rule,
             "content_hash": content_hash(_as_stored(item, row)),
             "updated_at": now,
         }
@@ -302,7 +285,7 @@ def _renormalise_batch(
     if revisions:
         session.execute(ReviewRevision.__table__.insert(), revisions)
         report.revisions += len(revisions)
-    for rows_of_a_kind in updates.values():  # one executemany per column set
+    for rows_of_a_kind in (*updates.values(), rehashed):  # one executemany per column set
         if rows_of_a_kind:
             session.execute(update(Review), rows_of_a_kind)
     if relinked:
@@ -311,7 +294,7 @@ def _renormalise_batch(
 
 
 def renormalised_item(
-    row: Mapping[str, Any], entry: Any, learnt_scale: str | None, habits=None
+    row: Mapping[str, Any], entry: Any, learnt_scale: str | None, habits=None, model=None
 ) -> tuple[ReviewItem, str]:
     """The item the pipelines would make of the stored raw values of `row`, and the rating
     reader's reason code (see aggregator.normalise.rate_review)."""
@@ -325,7 +308,7 @@ def renormalised_item(
         item.rating_raw = None  # rate_review takes it from the text again
     normalise_critics(item, _outlet_names(entry, item.publication_raw))
     identify_film(item)
-    reason = rate_review(item, entry, learnt_scale, habits)
+    reason = rate_review(item, entry, learnt_scale, habits, model)
     date_review(item)
     return item, reason
 
@@ -414,21 +397,3 @@ def _revision(row: Mapping[str, Any], now) -> dict[str, Any]:
         **{name: row[name] for name in ("rating_raw", "score", "verdict", "headline", "text")},
         "content_hash": row["content_hash"],
     }  # fmt: skip
-
-
-def _stored_outlets(session: Session) -> dict[str, StoredOutlet]:
-    stmt = select(
-        Publication.key, Publication.name, Publication.domain, Publication.scale
-    )
-    return {
-        key: StoredOutlet(
-            key=key, name=name, domains=(domain,) if domain else (), scale=scale
-        )
-        for key, name, domain, scale in session.execute(stmt)
-    }
-
-
-def _entry(key: str, stored: StoredOutlet, lookup: PublicationLookup | None) -> Any:
-    """The registry's entry (the source of truth), else the outlet as stored."""
-    entry = lookup(key) if lookup is not None else None
-    return entry if entry is not None else stored

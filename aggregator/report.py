@@ -35,17 +35,20 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def format_film_summary(summary) -> str:
+    """The film's aggregates, each with its denominator and how many of its inputs were inferred
+    (read from the text by a model), then one row per review."""
     year = f" ({summary.year})" if summary.year else ""
     shares = summary.verdict_shares
-    sources = ", ".join(f"{k} {v}" for k, v in sorted(summary.source_counts.items()) if v) or "—"
     average = "—" if summary.average_score is None else f"{summary.average_score:.1f}/100"
     lines = [
         f"{summary.title}{year}",
         f"  reviews: {summary.review_count}   fresh: {_share(summary.fresh_share)}"
+        f" ({_of(summary.fresh_known, summary.fresh_inferred)})"
         f"   average score: {average} (from {summary.scored_count} scored)",
         f"  verdicts: positive {_share(shares.get('positive'))}, mixed {_share(shares.get('mixed'))},"
-        f" negative {_share(shares.get('negative'))}",
-        f"  verdict sources: {sources} (inferred: {summary.inferred_count})",
+        f" negative {_share(shares.get('negative'))}"
+        f" ({_of(summary.verdict_known, summary.inferred_count)})",
+        f"  {summary.inputs}",
         "",
     ]
     rows = [
@@ -57,11 +60,17 @@ def format_film_summary(summary) -> str:
             "—" if r.score is None else f"{r.score:.0f}",
             r.verdict or "—",
             r.verdict_source or "—",
+            "—" if r.confidence is None else f"{r.confidence:.2f}",
         ]
         for r in summary.reviews
     ]
-    lines.append(_table(["critic", "outlet", "date", "rating", "score", "verdict", "source"], rows))
+    headers = ["critic", "outlet", "date", "rating", "score", "verdict", "source", "confidence"]
+    lines.append(_table(headers, rows))
     return "\n".join(lines)
+
+
+def _of(known: int, inferred: int) -> str:
+    return f"of {known}, {inferred} inferred"
 
 
 def format_runs(runs) -> str:
@@ -77,9 +86,10 @@ def format_runs(runs) -> str:
                 run.finish_reason or "—",
                 run.status + (" ⚠" if run.status in ("empty", "failed") else ""),
                 str(run.pages or 0),
-                f"{run.reviews_new or 0}/{run.reviews_updated or 0}/{run.reviews_unchanged or 0}",
+                f"{run.reviews_new or 0}/{run.reviews_updated or 0}/{run.reviews_unchanged or 0}"
+                f"/{run.reviews_skipped or 0}",
                 dropped,
             ]
         )
-    headers = ["run", "spider", "started", "finished", "reason", "status", "pages", "new/upd/same", "dropped"]
+    headers = ["run", "spider", "started", "finished", "reason", "status", "pages", "new/upd/same/skip", "dropped"]
     return _table(headers, rows) if rows else "no crawl runs recorded"

@@ -46,6 +46,9 @@ class ReviewRow:
     url: str
     rating_display: str | None = None
     """rating_raw, or "value/best" when the page gave only structured rating parts."""
+    confidence: float | None = None
+    """How sure the verdict is (1.0 for a rating, a label or a person; a model's estimate for
+    an inferred one)."""
 
 
 @dataclass
@@ -141,7 +144,7 @@ def film_summary(session: Session, film_id: int) -> FilmSummary:
         select(
             Review.id, Review.url, Review.published, Review.rating_raw, Review.rating_value,
             Review.rating_best, Review.score, Review.verdict, Review.fresh,
-            Review.verdict_source, Publication.name.label("outlet"),
+            Review.verdict_source, Review.confidence, Publication.name.label("outlet"),
         )  # fmt: skip
         .join(Publication, Publication.id == Review.publication_id)
         .where(Review.film_id == film_id)
@@ -193,6 +196,7 @@ def film_summary(session: Session, film_id: int) -> FilmSummary:
                 verdict_source=r.verdict_source,
                 url=r.url,
                 rating_display=_rating_display(r),
+                confidence=r.confidence,
             )
             for r in reviews
         ],

@@ -53,6 +53,8 @@ HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 HTTPCACHE_DIR = "httpcache"
 
 EXTENSIONS = {"aggregator.extensions.FreezeStartupObjects": 0}
+# Incremental crawls: conditional GETs of discovered review pages (aggregator/middlewares.py).
+DOWNLOADER_MIDDLEWARES = {"aggregator.middlewares.ConditionalFetchMiddleware": 580}
 
 ITEM_PIPELINES = {
     "aggregator.pipelines.clean_fields.CleanFieldsPipeline": 100,
@@ -61,9 +63,15 @@ ITEM_PIPELINES = {
     "aggregator.pipelines.identify_film.IdentifyFilmPipeline": 400,
     "aggregator.pipelines.decide_verdict.DecideVerdictPipeline": 500,
     "aggregator.pipelines.parse_dates.ParseDatesPipeline": 600,
+    "aggregator.pipelines.target_film.TargetFilmPipeline": 650,  # `crawl --film` only
     "aggregator.pipelines.validate_review.ValidateReviewPipeline": 700,
     "aggregator.pipelines.store_reviews.StoreReviewsPipeline": 800,
 }
+# Discovery through sitemaps (docs/discovery.md): at most this many review-page entries per
+# outlet in one crawl, newest first; the sitemaps of a news site list millions of pages.
+AGGREGATOR_DISCOVERY_MAX_ENTRIES = int(os.environ.get("AGGREGATOR_DISCOVERY_MAX_ENTRIES", "500"))
+# ... and at most this many sitemap documents read per outlet (newest first).
+AGGREGATOR_DISCOVERY_MAX_SITEMAPS = int(os.environ.get("AGGREGATOR_DISCOVERY_MAX_SITEMAPS", "50"))
 # Reviews are written in batches of this many (and at the end of the crawl), never one by one.
 AGGREGATOR_STORE_BATCH_SIZE = 200
 # The database: `--db` > AGGREGATOR_DATABASE_URL (environment) > this setting > the default file.
@@ -72,6 +80,9 @@ AGGREGATOR_DATABASE_URL = None
 AGGREGATOR_DB = None
 # Extra publication registry files layered on the packaged one (the demo adds its outlets).
 AGGREGATOR_PUBLICATION_FILES = []
+# Unscored reviews get a verdict read from their text (aggregator.inferred_verdicts); "0"
+# (here or in the environment) leaves them without one.
+AGGREGATOR_INFER_VERDICTS = os.environ.get("AGGREGATOR_INFER_VERDICTS", "1")
 
 # The store pipeline awaits its writer thread through asyncio.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

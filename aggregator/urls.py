@@ -17,7 +17,8 @@ Kept on purpose:
 - `www.`: `www.example.com` and `example.com` may be different hosts, and sites pick one;
 - `http` vs `https`: a page declares its own canonical link, which modern sites give as https.
   Rewriting an http-only site to https would store a dead link, and the canonical link of a
-  re-crawl yields the same scheme again, so no duplicate arises from leaving it;
+  re-crawl yields the same scheme again, so no duplicate arises from leaving it (a listing that
+  links a review as http:// meets its https:// page in the store: aggregator.db.listings);
 - the path (case, trailing slash, percent-encoding) and the order and encoding of the
   remaining query parameters: servers may treat any of them as significant.
 """

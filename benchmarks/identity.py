@@ -16,6 +16,9 @@ Prints:
    pages, the author's profile slug on the same page ("/profile/jane-doe").
 3. The project's own test set (tests/fixtures/identity/, fictional): precision and recall of
    film titles, years, the choice among same-title films, and critics.
+4. Stored critics merged on evidence (benchmarks.identity_merge): critic_reviews.csv stored
+   through the store, how many rows `aggregator critic merge` and the store merge, and that
+   no critic ends up with the reviews of two distinct criticPageUrls. Skipped by --quick.
 """
 
 from __future__ import annotations
@@ -390,6 +393,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", default=str(SET_DIR),
                         help="the project's identity test set folder")
     parser.add_argument("--verbose", action="store_true", help="list every group, pair and person")
+    parser.add_argument("--quick", action="store_true",
+                        help="leave out part 4 (it stores the CSV into SQLite twice: ~30 s)")
     args = parser.parse_args(argv)
     try:
         real = shared_real_dir(args.shared)
@@ -450,6 +455,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  WRONG {label}:\n" + _listing(score.wrong))
         if score.missed and (args.verbose or label in ("titles", "critics")):
             print(f"  missed {label}:\n" + _listing(score.missed))
+    if not args.quick:
+        from benchmarks.identity_merge import measure, report
+
+        print("\n4. Stored critics merged on evidence (critic_reviews.csv through the store)")
+        print("\n".join(report(measure(rows))))
     return 0
 
 

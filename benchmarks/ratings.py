@@ -11,7 +11,9 @@ $AGGREGATOR_SHARED_DIR/fixtures/real/...) and prints:
 3. agreement with the critics' own fresh/rotten calls (`scoreSentiment`) on films held out
    from what is learned (5 folds by `movieId`, habits learned from the other films' rows):
    (a) score >= 60, (b) the learned per-scale thresholds, (c) `decide` with publication,
-   critic, the pull quote as text, and the learned habits.
+   critic, the pull quote as text, and the learned habits, (d) the same with a trained text
+   model (aggregator.infer) learnt from the training films' quotes only (all their quotes
+   with a call, scored or not), read at borderline scores.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from aggregator.ratings import (
     explain_rating,
     parse_rating,
 )
+from aggregator import verdicts
 from aggregator.verdicts import decide
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -196,12 +199,44 @@ def film_folds(reviews: Sequence[LabelledReview], folds: int, seed: int) -> list
     return [set(films[number::folds]) for number in range(folds)]
 
 
-PLAIN, LEARNED, DECIDE = (
+PLAIN, LEARNED, DECIDE, DECIDE_MODEL = (
     "a. score >= 60",
     "b. learned per-scale thresholds",
     "c. decide(publication, critic, text, habits)",
+    "d. c + trained text model (training films)",
 )
 RULES = (PLAIN, LEARNED, DECIDE)
+
+
+@dataclass(frozen=True)
+class CalledQuote:
+    """A quote with the critic's call, scored or not: what the text model learns from."""
+
+    film: str
+    text: str
+    fresh: bool
+
+
+def called_quotes(rows: Iterable[dict[str, str]]) -> list[CalledQuote]:
+    return [CalledQuote(row["movieId"], html.unescape(row["quote"]), row["scoreSentiment"] == "POSITIVE")
+            for row in rows if row["scoreSentiment"] in ("POSITIVE", "NEGATIVE") and row["quote"].strip()]  # fmt: skip
+
+
+class TextModels:
+    """Text models trained on each split's training films, trained once per (seed, fold)."""
+
+    def __init__(self, quotes: Sequence[CalledQuote]) -> None:
+        self.quotes, self._models = quotes, {}
+
+    def for_fold(self, seed: int, number: int, held_out: set[str]):
+        if (seed, number) not in self._models:
+            from aggregator.infer import train_verdict_model
+
+            train = [quote for quote in self.quotes if quote.film not in held_out]
+            self._models[seed, number] = train_verdict_model(
+                [q.text for q in train], [q.fresh for q in train], seed=seed
+            )
+        return self._models[seed, number]
 
 
 @dataclass
@@ -222,10 +257,12 @@ def fresh_agreement(
     only_folds: int | None = None,
     settings: dict[str, float] | None = None,
     read_text: bool = True,
+    text_models: TextModels | None = None,
 ) -> Agreement:
     """Agreement of each rule with the critics' own calls, every review judged by habits
     learned without its film. `settings` go to FreshHabits.learn and `read_text` to decide
-    (the ablations); `only_folds` stops early (the smoke test runs one)."""
+    (the ablations); `only_folds` stops early (the smoke test runs one). With `text_models`,
+    rule d is measured too (a text model per fold, trained without the held-out films)."""
     result = Agreement(Counter(), 0, {})
     for number, held_out in enumerate(film_folds(reviews, folds, seed)):
         if only_folds is not None and number >= only_folds:
@@ -233,6 +270,7 @@ def fresh_agreement(
         habits = FreshHabits.learn(
             (review.habit_row() for review in reviews if review.film not in held_out), **(settings or {})
         )
+        model = text_models.for_fold(seed, number, held_out) if text_models is not None else None
         for review in reviews:
             if review.film not in held_out:
                 continue
@@ -244,6 +282,14 @@ def fresh_agreement(
             result.agree[PLAIN] += (score >= 60) == review.fresh  # type: ignore[operator]
             result.agree[LEARNED] += habits.threshold_call(score, scale) == review.fresh  # type: ignore[arg-type]
             result.agree[DECIDE] += decision.fresh == review.fresh
+            if model is not None:
+                with_model = decide(review.rating, text=review.text, publication=review.publication_key,
+                                    critic=review.critic_key, habits=habits, model=model)  # fmt: skip
+                result.agree[DECIDE_MODEL] += with_model.fresh == review.fresh
+                counts = result.by_fresh_rule.setdefault(f"d: {with_model.fresh_rule}", [0, 0, 0.0])
+                counts[0] += with_model.fresh == review.fresh
+                counts[1] += 1
+                counts[2] += with_model.confidence or 0.0
             counts = result.by_fresh_rule.setdefault(decision.fresh_rule or "none", [0, 0, 0.0])
             counts[0] += decision.fresh == review.fresh
             counts[1] += 1
@@ -274,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5, help="folds by film (default 5)")
     parser.add_argument("--splits", type=int, default=5, help="random film splits to average (default 5)")
     parser.add_argument("--ablation", action="store_true", help="also measure decide without each part")
+    parser.add_argument("--no-text-model", action="store_true",
+                        help="skip rule d (training a text model per fold takes a few minutes)")  # fmt: skip
     arguments = parser.parse_args(argv)
     try:
         rows = load_rows(arguments.csv or default_csv_path())
@@ -303,16 +351,20 @@ def main(argv: list[str] | None = None) -> int:
           f"({arguments.folds} folds by movieId)")  # fmt: skip
     print(f"   {len(reviews):,} scored reviews of {len({r.film for r in reviews})} films; left out: "
           + ", ".join(f"{reason} {n:,}" for reason, n in left_out.most_common()))  # fmt: skip
-    splits = [fresh_agreement(reviews, arguments.folds, seed) for seed in range(max(1, arguments.splits))]
+    text_models = None if arguments.no_text_model else TextModels(called_quotes(rows))
+    splits = [fresh_agreement(reviews, arguments.folds, seed, text_models=text_models)
+              for seed in range(max(1, arguments.splits))]  # fmt: skip
     first = splits[0]
     print(f"   {'rule':<48}{'split 0':>18}   mean over {len(splits)} splits [min-max]")
-    for rule in RULES:
+    for rule in RULES + ((DECIDE_MODEL,) if text_models is not None else ()):
         shares = [split.share(rule) for split in splits]
         print(f"   {rule:<48}{first.agree[rule]:>6,}/{first.total:,} {first.share(rule):6.2%}"
               f"   {sum(shares) / len(shares):6.2%} [{min(shares):.2%}-{max(shares):.2%}]")  # fmt: skip
-    print(f"   goal for c: {AGREEMENT_GOAL:.0%}")
-    print("   c by the rule that made the call (split 0):")
+    print(f"   goal for c (and d): {AGREEMENT_GOAL:.0%}")
+    print("   c (and d where d differs) by the rule that made the call (split 0):")
     for name, (agree, total, confidence) in sorted(first.by_fresh_rule.items(), key=lambda item: -item[1][1]):
+        if name.startswith("d: ") and name != "d: text_model":
+            continue
         print(f"     {name:<20}{total:>6,.0f} calls, {agree / total:6.1%} right, "
               f"mean confidence {confidence / total:.2f}")  # fmt: skip
 
@@ -322,7 +374,26 @@ def main(argv: list[str] | None = None) -> int:
             shares = [fresh_agreement(reviews, arguments.folds, seed, settings=settings, read_text=read_text)
                       .share(DECIDE) for seed in range(len(splits))]  # fmt: skip
             print(f"   {name:<40}{sum(shares) / len(shares):7.2%} [{min(shares):.2%}-{max(shares):.2%}]")
+        if text_models is not None:
+            print(f"\n   Ablations of d (mean over {len(splits)} splits): TEXT_MODEL_WEIGHT")
+            for weight in TEXT_MODEL_WEIGHTS:
+                shares = [_with_text_model_weight(weight, reviews, arguments.folds, seed, text_models)
+                          for seed in range(len(splits))]  # fmt: skip
+                print(f"   weight {weight:<33}{sum(shares) / len(shares):7.2%} [{min(shares):.2%}-{max(shares):.2%}]")
     return 0
+
+
+TEXT_MODEL_WEIGHTS = (0.5, 0.75, 1.0, 1.5, 2.0)
+
+
+def _with_text_model_weight(weight: float, reviews, folds: int, seed: int, text_models: TextModels) -> float:
+    """Rule d's agreement with another TEXT_MODEL_WEIGHT (set for the run, then restored)."""
+    shipped = verdicts.TEXT_MODEL_WEIGHT
+    verdicts.TEXT_MODEL_WEIGHT = weight
+    try:
+        return fresh_agreement(reviews, folds, seed, text_models=text_models).share(DECIDE_MODEL)
+    finally:
+        verdicts.TEXT_MODEL_WEIGHT = shipped
 
 
 if __name__ == "__main__":

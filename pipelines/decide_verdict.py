@@ -13,6 +13,12 @@ from aggregator.db.session import (
     resolve_database_url,
     session_factory,
 )
+from aggregator.inferred_verdicts import (
+    no_verdict_reason,
+    retrain_after,
+    retrain_if_due,
+    run_verdict_model,
+)
 from aggregator.normalise import rate_review
 from aggregator.ratings import OutletScales
 
@@ -35,6 +41,14 @@ class DecideVerdictPipeline(CountingPipeline):
     The fresh call of a scored review the critic did not call is made with the outlets' and
     critics' habits learnt from the stored reviews that carry both (aggregator.habits), when
     the database holds any.
+
+    A review that states no rating or label gets a verdict read from its text (source
+    "inferred") by the verdict model loaded once when the crawl opens: the newest trained
+    model stored in the crawl's database, else the lexicon fallback (aggregator.inferred_verdicts;
+    AGGREGATOR_INFER_VERDICTS=0 switches it off). A review left without a verdict is counted
+    under `none/<reason>` ("no_text": nothing to read). With AGGREGATOR_RETRAIN_VERDICTS_AFTER=N
+    the model is retrained when the crawl closes, once N new labelled reviews are stored
+    (counted under `retrain/<outcome>`).
     """
 
     component = "verdict"
@@ -49,6 +63,7 @@ class DecideVerdictPipeline(CountingPipeline):
         self.scales = OutletScales()
         self.read_before_learnt: dict[str, list[str]] = {}
         self.habits = None
+        self.model = None
         settings = self.crawler.settings
         if stores_reviews(settings):
             self.database_url = resolve_database_url(
@@ -60,15 +75,22 @@ class DecideVerdictPipeline(CountingPipeline):
                 with session_factory(engine)() as session:
                     self.scales = OutletScales(scale_counts_by_publication(session))
                     self.habits = learn_habits(session)
+                    self.model = run_verdict_model(session, settings)
             finally:
                 engine.dispose()
+        else:  # no database to read a trained model from
+            self.model = run_verdict_model(None, settings)
+        if self.model is not None:
+            logger.info("inferring verdicts with %s%s", _model_label(self.model),
+                        " (the lexicon fallback)" if self.model.is_fallback else "")
 
     def process_item(self, item):
         key = item.publication
         publication = self.publications.lookup(key) if key else None
         has_scale = bool(getattr(publication, "scale", None))
         reason = rate_review(
-            item, publication, None if has_scale else self.scales.learnt(key), self.habits
+            item, publication, None if has_scale else self.scales.learnt(key), self.habits,
+            self.model,
         )
         if reason == "scale_learnt":
             self.count("scale_learnt")
@@ -79,12 +101,18 @@ class DecideVerdictPipeline(CountingPipeline):
         if item.scale:
             self.scales.add(key, item.scale)
         self.count(f"source/{item.verdict_source or 'none'}")
+        if (none := no_verdict_reason(item, self.model)) is not None:
+            self.count(f"none/{none}")
         return item
 
     def spider_closed(self, spider, reason):
         """After the store pipeline has written everything (Scrapy closes the pipelines first)."""
         if self.database_url is None:
             return
+        self.reread_on_learnt_scales()
+        self.retrain_verdict_model()
+
+    def reread_on_learnt_scales(self) -> None:
         learnt = {
             key: scale
             for key in self.read_before_learnt
@@ -102,6 +130,7 @@ class DecideVerdictPipeline(CountingPipeline):
                 lookup=self.publications.lookup,
                 urls=urls,
                 learnt_scales=learnt,
+                verdict_model=self.model,
             )
             if report.changed["rating"]:
                 self.count("scale_learnt_at_close", report.changed["rating"])
@@ -114,6 +143,36 @@ class DecideVerdictPipeline(CountingPipeline):
             )
         finally:
             engine.dispose()
+
+    def retrain_verdict_model(self) -> None:
+        """With AGGREGATOR_RETRAIN_VERDICTS_AFTER=N, a new verdict model once the database holds
+        N labelled reviews more than the newest model learned from (the next crawl uses it)."""
+        try:
+            after = retrain_after(self.crawler.settings)
+        except ValueError as error:
+            logger.error("not retraining the verdict model: %s", error)
+            self.count("retrain/bad_setting")
+            return
+        if not after or self.model is None:  # off, or inference itself is off
+            return
+        engine = make_engine(self.database_url)
+        try:
+            with session_factory(engine)() as session:
+                outcome = retrain_if_due(session, after)
+                session.commit()
+            self.count(f"retrain/{outcome.status}")
+            logger.info("verdict model retraining: %s (%d labelled reviews, %d new)%s",
+                        outcome.status, outcome.labelled, outcome.new,
+                        f"; stored {outcome.model}" if outcome.model else "")  # fmt: skip
+        except Exception:  # the crawl's reviews are stored; `aggregator train-verdicts` can retrain
+            logger.exception("could not retrain the verdict model")
+            self.count("retrain/failed")
+        finally:
+            engine.dispose()
+
+
+def _model_label(model) -> str:
+    return f"{getattr(model, 'name', type(model).__name__)}@{getattr(model, 'version', '?')}"
 
 
 def stores_reviews(settings) -> bool:

@@ -21,7 +21,8 @@ class ResolvePublicationPipeline(CountingPipeline):
                 raise self.drop(item, "unknown_publication_key", item.publication)
             self.count("from_spider")
             return item
-        publication, provisional = self._resolve(item.publication_raw, urlsplit(item.url or "").netloc, item.url)
+        url = item.outlet_url  # not a listing page's host (a Rotten Tomatoes card without a link)
+        publication, provisional = self._resolve(item.publication_raw, urlsplit(url or "").netloc, url)
         if provisional:
             self.publications.provisional.setdefault(publication.key, publication)
         self.count("provisional" if provisional else "resolved")

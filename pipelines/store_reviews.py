@@ -96,11 +96,18 @@ class StoreReviewsPipeline(CountingPipeline):
         }
         if self.failed_batches:  # reviews were lost on the way to the database: not a success
             reason = "store_failed"
+        # An incremental crawl confirms reviews unchanged without downloading them, and leaves
+        # entries older than its window alone (spiders/platforms/base.py counts both).
+        confirmed = _sum_under(stats, "aggregator/discovery/unchanged/")
+        skipped = _sum_under(stats, "aggregator/discovery/skipped/")
         with self.sessions.begin() as session:
             run = finish_run(
-                session, self.run_id, finish_reason=reason, stats=stats, counts=self.counts, dropped=dropped
+                session, self.run_id, finish_reason=reason, stats=stats, counts=self.counts,
+                dropped=dropped, confirmed_unchanged=confirmed, skipped=skipped,
             )
             status = run.status
+        self.crawler.stats.set_value("aggregator/reviews/unchanged", self.counts.unchanged + confirmed)
+        self.crawler.stats.set_value("aggregator/reviews/skipped", skipped)
         self.crawler.stats.set_value("aggregator/run_status", status)
         if status != "ok":
             logger.error(
@@ -111,7 +118,18 @@ class StoreReviewsPipeline(CountingPipeline):
 
     @staticmethod
     def _spider_args(spider) -> dict:
-        return {
+        args = {
             "start_urls": list(getattr(spider, "start_urls", []))[:20],
             "follow": bool(getattr(spider, "follow_links", False)),
         }
+        # What a discovery crawl was asked (aggregator crawl --since / --film / --publication).
+        for name in ("since", "film", "film_year"):
+            if getattr(spider, name, None) is not None:
+                args[name] = str(getattr(spider, name))
+        if getattr(spider, "outlets", None):
+            args["publications"] = [p.key for p in spider.outlets]
+        return args
+
+
+def _sum_under(stats, prefix: str) -> int:
+    return sum(int(v or 0) for k, v in stats.items() if k.startswith(prefix))

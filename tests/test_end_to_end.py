@@ -80,6 +80,15 @@ def test_film_show_matches_the_expected_summary(demo_db, film):
         assert f"average score: {summary['average_score']:.1f}/100 (from {summary['scored']} scored)" in result.stdout
     for url in film["reviews"]:
         assert EXPECTED_REVIEWS[url]["published"] in result.stdout
+    # every aggregate says how many of its inputs a model inferred
+    inferred = summary["by_verdict_source"]["inferred"]
+    known = summary["reviews"] - summary["by_verdict"]["unscored"]
+    assert f"negative {_percent(summary['by_verdict']['negative'], known)} (of {known}, {inferred} inferred)" in result.stdout
+    assert f"{summary['reviews']} reviews: " in result.stdout and f", {inferred} inferred" in result.stdout
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{part / whole * 100:.0f}%" if whole else "—"
 
 
 @pytest.fixture(scope="module")

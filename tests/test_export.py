@@ -157,6 +157,7 @@ def _good_record() -> dict:
         "source_format": None, "publication_raw": None, "critic_raw": [], "critic_urls": [],
         "film_raw": None, "film_year_raw": None, "film_ids_raw": [], "rating_parts": None,
         "label_raw": None, "published_raw": None,
+        "listed_at": None, "top_critic": None, "critic_call": None,
         "first_seen": "2031-05-10T08:00:00+00:00", "last_seen": "2031-05-10T08:00:00+00:00",
         "updated_at": "2031-05-10T08:00:00+00:00",
     }  # fmt: skip

@@ -91,6 +91,7 @@ def test_decide_verdict_uses_the_outlet_scale_and_counts_rejections(crawler):
         "aggregator/verdict/source/rating": 1,
         "aggregator/verdict/rating_rejected/out_of_range": 1,
         "aggregator/verdict/source/none": 1,
+        "aggregator/verdict/none/no_text": 1,
     }
 
 

@@ -25,6 +25,7 @@ from aggregator.db.models import (
 from aggregator.db.session import session_factory
 from aggregator.db.upsert import RAW_FIELDS, content_hash, save_reviews
 from aggregator.demo.server import DEMO_PUBLICATIONS
+from aggregator.infer import fallback_model
 from aggregator.items import ReviewItem
 from aggregator.normalise import (
     clean_fields,
@@ -59,7 +60,7 @@ def crawled(n: int, entry=OWL, **raw) -> ReviewItem:
     clean_fields(item)
     normalise_critics(item, (entry.name, *entry.domains, item.publication_raw))
     identify_film(item)
-    rate_review(item, entry)
+    rate_review(item, entry, model=fallback_model())  # as the pipeline does: text-only reviews get an inferred verdict
     date_review(item)
     return item
 
@@ -388,7 +389,7 @@ def test_renormalising_a_real_crawl_changes_nothing(empty_db_url):
         rows = [dict(row) for row in session.execute(stmt).mappings()]
     assert len(rows) == 16
     for row in rows:
-        item, _ = renormalised_item(row, registry.get(row["publication"]), None)
+        item, _ = renormalised_item(row, registry.get(row["publication"]), None, None, fallback_model())
         lists = ("critic_raw", "critic_urls", "authors_raw", "film_ids_raw", "keywords_raw")
         stored = {
             name: (row[name] or []) if name in lists else row[name]

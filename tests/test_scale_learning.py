@@ -269,6 +269,7 @@ def test_a_crawl_learns_an_outlets_scale_and_rereads_what_came_before(
         "aggregator/verdict/scale_learnt": 1,
         "aggregator/verdict/scale_learnt_at_close": 1,
         "aggregator/verdict/source/none": 1,
+        "aggregator/verdict/none/no_text": 1,
         "aggregator/verdict/source/rating": 6,
     }
     stored = _stored_scores(empty_db_url)

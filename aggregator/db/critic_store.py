@@ -13,14 +13,18 @@ person key, the outlet, and the profile keys the page gave for that name
 4. else it is a new critic. Namesakes on two outlets without profiles stay two people.
 Every record leaves an alias (spelling, person key, outlet) and its profiles behind, and the
 display name is the preferred spelling of the aliases (aggregator.critics.preferred_spelling).
-Stored critics are never merged afterwards: evidence that arrives later joins new records to
-one of them, it does not fold two existing rows into one.
+When a batch brings evidence that makes two stored critics one person (a record joined
+critic A by its profile on an outlet where namesake B was met without one; namesakes that
+each got a profile page), they are merged at once (aggregator.db.critic_merge: the same
+rules as `aggregator critic merge`, limited to the critics the batch touched), and the
+batch's reviews are linked to the critic that is kept.
 
 Films: aggregator.db.film_store.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -215,7 +219,32 @@ def get_critic_ids(session: Session, items: Iterable[ReviewItem]) -> dict[tuple[
             renamed.append({"id": k.id, "name": name, "key": critic_key(name)})
     if renamed:
         session.execute(update(Critic), renamed)
-    return {ref: critic.id for ref, critic in chosen.items()}
+    merged_into = _merge_on_new_evidence(session, known, set(chosen.values()))
+    return {ref: merged_into.get(critic.id, critic.id) for ref, critic in chosen.items()}
+
+
+def _merge_on_new_evidence(session: Session, known: list[_Known], touched: set[_Known],
+                           ) -> dict[int, int]:
+    """Merge the stored critics the evidence now makes one person, where a group holds a
+    critic this batch touched; {merged-away id: kept id}."""
+    from aggregator.db.critic_merge import StoredCritic, apply_merge, plan_merges
+
+    stored = sorted(known, key=lambda k: k.id)
+    if len(stored) < 2:
+        return {}
+    # Only namesakes can be merged (a profile belongs to one stored critic): most batches
+    # have none to look at.
+    sharing = Counter(key for k in stored for key in {key for _, key, _ in k.aliases})
+    stored = [k for k in stored if any(sharing[key] > 1 for _, key, _ in k.aliases)]
+    if not any(k in touched for k in stored):
+        return {}
+    critics = [StoredCritic(k.id, k.name or "", dict(k.profiles), list(k.aliases))
+               for k in stored]
+    merged_into: dict[int, int] = {}
+    for merge in plan_merges(critics, focus={k.id for k in touched}):
+        apply_merge(session, merge.into.id, [c.id for c in merge.merged])
+        merged_into.update({c.id: merge.into.id for c in merge.merged})
+    return merged_into
 
 
 def ordered_critic_ids(item: ReviewItem, critic_ids: dict[tuple[str, str], int]) -> list[int]:

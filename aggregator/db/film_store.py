@@ -5,6 +5,12 @@ then the exact (key, year); a review without a year joins the single dated film 
 and among several `choose_film` decides (stated ids, then the publication date). When it
 cannot, the review is stored with no film and the reason (`Review.film_unresolved`), for
 `aggregator film unresolved` / `aggregator film link`. A manual link is never undone.
+
+Each link records its rule (`Review.film_match`, MATCH_RULES). "only_dated" and "chosen"
+depend on which films of the title are stored: when a batch stores a new dated film of a
+key, the undated reviews linked to that key by those rules are chosen again
+(`_rechoose_for_new_films`): moved to the film the publication date now points to, or left
+without a film as "ambiguous" (listed by `aggregator film unresolved`) when it cannot say.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from aggregator.db.critic_store import _insert
 from aggregator.db.critic_store import chunks as _chunks
 from aggregator.db.critic_store import (
     insert_ignoring_duplicates as _insert_ignoring_duplicates,
@@ -26,6 +33,11 @@ from aggregator.film_identity import FilmCandidate, explain_film_choice, externa
 from aggregator.items import ReviewItem
 
 ID_KINDS = ("imdb", "tmdb", "wikidata")
+MATCH_RULES = ("external_id", "year", "only_dated", "chosen", "undated", "manual")
+"""How a review's film was chosen: a stated external id; the stated year; the only dated film
+of its title (no year stated); `choose_film` among several (publication date, ids); the
+year-less film of a title no dated film has; by hand (`aggregator film link`)."""
+RECHOSEN = ("only_dated", "chosen")
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,8 @@ class FilmMatch:
     unresolved: str | None = None
     """Why a review that names a film has none (film_identity reasons), else None."""
     key: str | None = None
+    rule: str | None = None
+    """How the film was chosen (MATCH_RULES); None without a film."""
 
 
 NO_FILM = FilmMatch(None)
@@ -54,8 +68,15 @@ def _item_ids(item: ReviewItem) -> dict[str, str]:
     return {k: v for k, v in ids.items() if k in ID_KINDS and isinstance(v, str) and v}
 
 
-def _get_or_create_films(session: Session, rows: dict[str, dict[str, Any]]) -> dict[str, int]:
-    _insert_ignoring_duplicates(session, Film.__table__, [rows[uid] for uid in sorted(rows)])
+def _get_or_create_films(session: Session, rows: dict[str, dict[str, Any]],
+                         created: set[str] | None = None) -> dict[str, int]:
+    """{uid: film id} for `rows`, inserting the missing films (their uids added to `created`)."""
+    table = Film.__table__
+    for chunk in _chunks([rows[uid] for uid in sorted(rows)]):
+        stmt = _insert(session, table).on_conflict_do_nothing().returning(table.c.uid)
+        inserted = session.execute(stmt, list(chunk)).scalars().all()
+        if created is not None:
+            created.update(inserted)
     ids: dict[str, int] = {}
     for chunk in _chunks(sorted(rows)):
         ids.update(session.execute(select(Film.uid, Film.id).where(Film.uid.in_(chunk))).all())
@@ -110,7 +131,7 @@ def match_films(session: Session, items: Sequence[ReviewItem]) -> dict[str, Film
         films = {by_external[pair] for pair in ids.items() if pair in by_external}
         key = rows[url]["key"] if rows[url] else None
         if len(films) == 1:
-            matches[url] = FilmMatch(films.pop(), None, key)
+            matches[url] = FilmMatch(films.pop(), None, key, "external_id")
         elif films:
             matches[url] = FilmMatch(None, "id_conflict", key)
 
@@ -118,7 +139,8 @@ def match_films(session: Session, items: Sequence[ReviewItem]) -> dict[str, Film
     for url, row in rows.items():
         if row and row["year"] is not None and url not in matches:
             dated.setdefault(row["uid"], row)  # the title as the batch first spelled it
-    ids_by_uid = _get_or_create_films(session, dated)
+    created: set[str] = set()
+    ids_by_uid = _get_or_create_films(session, dated, created)
     keys = {row["key"] for row in rows.values() if row}
     candidates = _films_by_key(session, keys)
     undated: dict[str, dict[str, Any]] = {}
@@ -133,24 +155,28 @@ def match_films(session: Session, items: Sequence[ReviewItem]) -> dict[str, Film
             if same is not None and _conflicts(same.ids, ids):
                 matches[item.url] = FilmMatch(None, "id_conflict", row["key"])
             else:
-                matches[item.url] = FilmMatch(film_id, None, row["key"])
+                matches[item.url] = FilmMatch(film_id, None, row["key"], "year")
             continue
         options = [c for c in candidates.get(row["key"], []) if not _conflicts(c.ids, ids)]
         if len(options) == 1:  # the single dated film of the key, as before choose_film
-            matches[item.url] = FilmMatch(options[0].id, None, row["key"])
+            matches[item.url] = FilmMatch(options[0].id, None, row["key"], "only_dated")
         elif not options:
             undated.setdefault(row["uid"], row)
         else:
             chosen, reason = explain_film_choice(options, _day(item.published), ids=ids)
             matches[item.url] = FilmMatch(chosen.id if chosen else None,
-                                          None if chosen else reason, row["key"])
+                                          None if chosen else reason, row["key"],
+                                          "chosen" if chosen else None)
     undated_ids = _get_or_create_films(session, undated)
     for item in items:
         row = rows[item.url]
         if item.url not in matches:
-            matches[item.url] = FilmMatch(undated_ids[row["uid"]], None, row["key"]) if row else NO_FILM
+            matches[item.url] = (FilmMatch(undated_ids[row["uid"]], None, row["key"], "undated")
+                                 if row else NO_FILM)
     _record_external_ids(session, matches, wanted_ids, by_external)
     _settle_undated_reviews(session, candidates)
+    new_keys = {dated[uid]["key"] for uid in created if uid in dated}
+    _rechoose_for_new_films(session, {k: candidates.get(k, []) for k in new_keys}, set(matches))
     return matches
 
 
@@ -197,18 +223,53 @@ def _settle_undated_reviews(session: Session, candidates: dict[str, list[FilmCan
             options = [c for c in candidates[key] if not _conflicts(c.ids, ids)]
             if not options:
                 continue
-            if len(options) == 1:
-                chosen, reason = options[0], None
-            else:
-                chosen, reason = explain_film_choice(options, published, ids=ids)
-            moves.append({"review_id": review_id, "to_id": chosen.id if chosen else None,
-                          "reason": None if chosen else reason, "key": key})
+            moves.append(_choice(review_id, key, options, published, ids))
+    _move(session, moves)
+
+
+def _choice(review_id: int, key: str, options: list[FilmCandidate], published, ids,
+            ) -> dict[str, Any]:
+    """The film (or the reason there is none) of an undated review among `options`."""
+    if len(options) == 1:
+        chosen, reason, rule = options[0], None, "only_dated"
+    else:
+        chosen, reason = explain_film_choice(options, published, ids=ids)
+        rule = "chosen" if chosen else None
+    return {"review_id": review_id, "to_id": chosen.id if chosen else None,
+            "reason": None if chosen else reason, "key": key, "rule": rule}
+
+
+def _move(session: Session, moves: list[dict[str, Any]]) -> None:
     if moves:
         table = Review.__table__
         stmt = (update(table).where(table.c.id == bindparam("review_id"))
                 .values(film_id=bindparam("to_id"), film_unresolved=bindparam("reason"),
-                        film_key=bindparam("key")))
+                        film_key=bindparam("key"), film_match=bindparam("rule")))
         session.execute(stmt, moves)
+
+
+def _rechoose_for_new_films(session: Session, candidates: dict[str, list[FilmCandidate]],
+                            batch_urls: set[str]) -> None:
+    """Choose again for the stored undated reviews whose film was chosen among the dated films
+    of a key ("only_dated", "chosen") that now has a new dated film. Manual links, and the
+    batch's own reviews (matched just now), are left alone."""
+    key_of = {film.id: key for key, films in candidates.items() if len(films) > 1 for film in films}
+    moves = []
+    for chunk in _chunks(sorted(key_of)):
+        stmt = (select(Review.id, Review.url, Review.film_id, Review.film_match,
+                       Review.published, Review.film_ids_raw)
+                .where(Review.film_id.in_(chunk), Review.film_match.in_(RECHOSEN),
+                       Review.film_link_manual.is_(False)).order_by(Review.id))
+        for review_id, url, film_id, rule, published, ids_raw in session.execute(stmt):
+            if url in batch_urls:
+                continue
+            key = key_of[film_id]
+            ids = external_ids(ids_raw or [])
+            options = [c for c in candidates[key] if not _conflicts(c.ids, ids)]
+            move = _choice(review_id, key, options, published, ids) if options else None
+            if move and (move["to_id"], move["rule"]) != (film_id, rule):
+                moves.append(move)
+    _move(session, moves)
 
 
 # --- unresolved reviews, settled by hand ----------------------------------------------------------
@@ -248,6 +309,6 @@ def link_film(session: Session, url: str, film_id: int) -> None:
     if session.get(Film, film_id) is None:
         raise LinkError(f"no film with id {film_id}")
     result = session.execute(update(Review).where(Review.url == url).values(
-        film_id=film_id, film_unresolved=None, film_link_manual=True))
+        film_id=film_id, film_unresolved=None, film_link_manual=True, film_match="manual"))
     if result.rowcount != 1:
         raise LinkError(f"no review with url {url!r}")

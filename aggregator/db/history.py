@@ -1,4 +1,4 @@
-"""What the stored reviews say about an outlet's habits, read in one query each.
+"""What the stored reviews say about outlets' and critics' habits, read in one query each.
 
 `scale_counts_by_publication` feeds `aggregator.ratings.OutletScales` when a crawl opens, so
 an outlet whose stored ratings are all "x/4" has its bare "3" read as 3/4 from the first page
@@ -7,12 +7,13 @@ of the next crawl (see aggregator.ratings.learned_scale for the rule).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from aggregator.db.models import Critic, Publication, Review, ReviewCritic
+from aggregator.db.models import Critic, CriticAlias, Publication, Review, ReviewCritic, critic_key
 from aggregator.habits import FreshHabits, HabitRow
 from aggregator.verdicts import label_call
 
@@ -47,28 +48,70 @@ def scale_counts_by_publication(
 def habit_rows(session: Session) -> list[HabitRow]:
     """The stored reviews that carry both a score and the critic's own fresh call (a label such
     as "Fresh", "Rotten", "Critic's Pick"): what `FreshHabits` learns outlets' and critics'
-    habits from. One query; the first-named critic of a review is the one whose habit it is."""
+    habits from. The first-named critic of a review is the one whose habit it is, keyed by
+    the stored critic (`critic_habit_keys`): namesakes kept apart are two sets of habits."""
+    return _habit_rows_and_critics(session)[0]
+
+
+def _habit_rows_and_critics(session: Session) -> tuple[list[HabitRow], dict[int, str]]:
     first_critic = (
-        select(ReviewCritic.review_id, Critic.key)
+        select(ReviewCritic.review_id, ReviewCritic.critic_id, Critic.key)
         .join(Critic, ReviewCritic.critic_id == Critic.id)
         .where(ReviewCritic.position == 0)
         .subquery()
     )
     stmt = (
-        select(Publication.key, first_critic.c.key, Review.scale, Review.score, Review.label_raw)
+        select(Publication.key, first_critic.c.critic_id, first_critic.c.key, Review.scale,
+               Review.score, Review.label_raw)
         .join(Publication, Review.publication_id == Publication.id)
         .outerjoin(first_critic, first_critic.c.review_id == Review.id)
         .where(Review.score.is_not(None), Review.scale.is_not(None), Review.label_raw.is_not(None))
     )
-    rows = []
-    for publication, critic, scale, score, label in session.execute(stmt):
+    labelled = []
+    names: dict[int, str] = {}
+    for publication, critic_id, name_key, scale, score, label in session.execute(stmt):
         call = label_call(label)
         if call is not None and call[1] is not None:
-            rows.append(HabitRow(publication, critic, scale, float(score), bool(call[1])))
-    return rows
+            labelled.append((publication, critic_id, scale, float(score), bool(call[1])))
+            if critic_id is not None:
+                names[critic_id] = name_key
+    keys = critic_habit_keys(names)
+    rows = [HabitRow(publication, keys.get(critic_id), scale, score, fresh)
+            for publication, critic_id, scale, score, fresh in labelled]
+    return rows, keys
+
+
+def critic_habit_keys(names: dict[int, str]) -> dict[int, str]:
+    """{critic id: habits key} for stored critics {id: Critic.key}: the name's key when no
+    other of these critics shares it (readable in saved habits), else "<key>#<id>", so that
+    namesakes the store keeps apart never pool their calls."""
+    count = Counter(names.values())
+    return {critic_id: key if count[key] == 1 else f"{key}#{critic_id}"
+            for critic_id, key in names.items()}
+
+
+def critic_identities(session: Session, keys: dict[int, str]) -> dict[str, dict[str, str]]:
+    """{outlet key: {critic_key of a spelling met there: habits key}} for the critics of
+    `keys` ({critic id: habits key}), from their aliases: how a crawl's byline on an outlet
+    finds the stored critic's habits. A byline two of these critics share on one outlet maps
+    to neither (the store could not tell which one it is either)."""
+    found: dict[str, dict[str, set[str]]] = {}
+    ids = sorted(keys)
+    for start in range(0, len(ids), 500):
+        stmt = select(CriticAlias.critic_id, CriticAlias.spelling, CriticAlias.outlet).where(
+            CriticAlias.critic_id.in_(ids[start:start + 500]))
+        for critic_id, spelling, outlet in session.execute(stmt):
+            if outlet:
+                found.setdefault(outlet, {}).setdefault(critic_key(spelling), set()).add(
+                    keys[critic_id])
+    return {outlet: {name: next(iter(owners)) for name, owners in sorted(names.items())
+                     if len(owners) == 1}
+            for outlet, names in sorted(found.items())}
 
 
 def learn_habits(session: Session) -> FreshHabits | None:
-    """Fresh habits learnt from the database, or None while it holds no labelled scored review."""
-    rows = habit_rows(session)
-    return FreshHabits.learn(rows) if rows else None
+    """Fresh habits learnt from the database, or None while it holds no labelled scored review.
+    Critics are the stored ones (`habit_rows`), reached from a byline through the outlet it
+    is met on (`critic_identities`)."""
+    rows, keys = _habit_rows_and_critics(session)
+    return FreshHabits.learn(rows, critic_identities(session, keys)) if rows else None

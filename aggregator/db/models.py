@@ -23,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -238,9 +239,29 @@ class CrawlRun(Base):
     reviews_new: Mapped[int] = mapped_column(Integer, default=0)
     reviews_updated: Mapped[int] = mapped_column(Integer, default=0)
     reviews_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    reviews_skipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Entries an incremental crawl left alone: older than its window (not downloaded)."""
     dropped: Mapped[dict[str, Any] | None]
     """{reason: count} of items the pipelines dropped."""
     errors: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FetchState(Base):
+    """What a discovery crawl last learnt about one fetched URL (aggregator/fetch_state.py):
+    the server's validators for a conditional GET and the feed's or sitemap's date."""
+
+    __tablename__ = "fetch_state"
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    """The Last-Modified header as the server sent it (sent back as If-Modified-Since)."""
+    lastmod: Mapped[datetime | None]
+    """The date the feed, sitemap or API gave for the entry when it was fetched."""
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[int] = mapped_column(Integer)
+    review_url: Mapped[str | None] = mapped_column(Text)
+    """The canonical URL of the review the page held when stored; None for a page without one."""
 
 
 class Review(Base):
@@ -266,6 +287,10 @@ class Review(Base):
     film_link_manual: Mapped[bool] = mapped_column(default=False)
     """True when a person linked the film (`aggregator film link`): crawls and renormalise
     keep that link."""
+    film_match: Mapped[str | None] = mapped_column(String(16))
+    """How the film was chosen (aggregator.db.film_store.MATCH_RULES); "only_dated" and
+    "chosen" depend on which films of the title are stored, so a new one re-runs the choice.
+    None without a film, and for reviews stored before migration 0007."""
     spider: Mapped[str | None] = mapped_column(Text)
 
     # --- raw, as scraped ---------------------------------------------------------------
@@ -301,6 +326,20 @@ class Review(Base):
     verdict_source: Mapped[str | None] = mapped_column(String(16))
     confidence: Mapped[float | None] = mapped_column(Float)
     published: Mapped[date | None]
+
+    # --- seen on an aggregator's listing (Rotten Tomatoes cards; aggregator.db.listings) ----
+    listed_at: Mapped[str | None] = mapped_column(Text)
+    """The aggregator page (a Rotten Tomatoes film page) that listed this review."""
+    top_critic: Mapped[bool | None]
+    """That listing's top-critic flag."""
+    critic_call: Mapped[str | None] = mapped_column(String(8))
+    """The critic's own "fresh" / "rotten" call as the listing gives it: kept when the
+    outlet's own page later wins for text and rating."""
+    listing: Mapped[dict[str, Any] | None]
+    """The listing's own values of the fields the outlet's page wins on (rating, text,
+    verdict, label, date), with `hash` and the groups it `filled` in for the page."""
+    listing_only: Mapped[bool] = mapped_column(default=False)
+    """True while only a listing, not the outlet's own page, has been stored."""
 
     # --- bookkeeping -------------------------------------------------------------------
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -340,3 +379,23 @@ class ReviewRevision(Base):
     headline: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class VerdictModelRecord(Base):
+    """A trained verdict text model (issue 7), versioned: aggregator.infer_store saves and loads
+    it. `model` is the gzip-compressed JSON of aggregator.infer_linear (vocabulary and
+    weights), never a pickle."""
+
+    __tablename__ = "verdict_models"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    trained_on: Mapped[int] = mapped_column(Integer)
+    """Labelled examples the model learned from."""
+    metrics: Mapped[dict[str, Any] | None]
+    """Held-out accuracy / macro-F1 measured when it was trained, the labels skipped, …"""
+    format: Mapped[str] = mapped_column(String(64))
+    model: Mapped[bytes] = mapped_column(LargeBinary)

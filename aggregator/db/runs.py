@@ -39,10 +39,14 @@ def finish_run(
     stats: Mapping[str, Any],
     counts: UpsertCounts,
     dropped: Mapping[str, int],
+    confirmed_unchanged: int = 0,
+    skipped: int = 0,
 ) -> CrawlRun:
     """Close a run: "failed" for an error finish reason, else "ok" when it stored or saw at
     least one review and "empty" when it stored none (a broken spider must not look fine).
-    Commits."""
+    An incremental crawl also counts the reviews it confirmed unchanged without downloading
+    them (`confirmed_unchanged`: a lastmod not newer than the stored one, a 304) as unchanged,
+    and the entries it left alone as older than its window as `skipped`. Commits."""
     run = session.get(CrawlRun, run_id)
     if run is None:
         raise LookupError(f"no crawl run with id {run_id}")
@@ -54,7 +58,8 @@ def finish_run(
     run.items_scraped = int(stats.get("item_scraped_count", 0) or 0)
     run.errors = int(stats.get("log_count/ERROR", 0) or 0)
     run.reviews_new, run.reviews_updated = counts.new, counts.updated
-    run.reviews_unchanged = counts.unchanged
+    run.reviews_unchanged = counts.unchanged + confirmed_unchanged
+    run.reviews_skipped = skipped
     all_dropped = dict(dropped)
     for reason, count in counts.skipped.items():
         all_dropped[f"store/{reason}"] = all_dropped.get(f"store/{reason}", 0) + count
@@ -62,7 +67,7 @@ def finish_run(
     if finish_reason not in OK_FINISH_REASONS:
         run.status = "failed"
     else:
-        run.status = "ok" if counts.stored > 0 else "empty"
+        run.status = "ok" if counts.stored + confirmed_unchanged > 0 else "empty"
     session.commit()
     return run
 

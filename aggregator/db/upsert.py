@@ -8,6 +8,10 @@ batch's existing reviews in one select, then insert the new ones, update the cha
 Every insert is "insert … on conflict do nothing" followed by a select, and rows are written
 in sorted key order, so two processes writing the same URLs at once neither duplicate rows nor
 deadlock each other. The caller owns the transaction: it commits once per batch.
+
+A review listed by an aggregator (a Rotten Tomatoes card: `item.listed_at`) and crawled on its
+outlet's page is one row: aggregator.db.listings merges them, the same whichever comes first.
+Publications' get-or-create lives in aggregator.db.publication_store.
 """
 
 from __future__ import annotations
@@ -15,21 +19,27 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from aggregator.db.critic_store import get_critic_ids, ordered_critic_ids
 from aggregator.db.film_store import match_films
+from aggregator.db.listings import (
+    align_listing_schemes,
+    apply_listings,
+    listing_columns,
+    page_overlay,
+    stored_listings,
+)
+from aggregator.db.publication_store import CHUNK, _chunks, _insert, _publication_ids  # noqa: F401
 from aggregator.db.models import (
     VERDICT_SOURCES,
     VERDICTS,
-    Publication,
     Review,
     ReviewCritic,
     ReviewRevision,
@@ -37,9 +47,6 @@ from aggregator.db.models import (
     utcnow,
 )
 from aggregator.items import ReviewItem
-
-CHUNK = 500
-"""Rows per IN (...) list: far below SQLite's bound-parameter limit."""
 
 # Fields a change of which keeps the old values as a ReviewRevision ("the text or rating").
 REVISED_FIELDS = ("rating_raw", "rating_parts", "score", "verdict", "headline", "text")
@@ -120,6 +127,8 @@ def content_hash(item: ReviewItem) -> str:
         "film": [item.film_title, item.film_year, item.film_key],
         "published": _published(item),
         **{name: getattr(item, name) for name in _HASHED_ITEM_FIELDS},
+        # A listing's own fields, only where set: hashes of other reviews stay as they were.
+        **{name: getattr(item, name) for name in ("listed_at", "top_critic") if getattr(item, name) is not None},
     }
     encoded = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
@@ -138,95 +147,6 @@ NORMALISED_FIELDS = (
 _HASHED_ITEM_FIELDS = RAW_FIELDS + NORMALISED_FIELDS
 
 
-# --- get-or-create ---------------------------------------------------------------------------
-
-
-def _insert(session: Session, table: Table):
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    elif dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:  # pragma: no cover - make_engine refuses other backends
-        raise NotImplementedError(f"upsert is not implemented for {dialect}")
-    return insert(table)
-
-
-def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _get_or_create(
-    session: Session, model: type, key_column: str, rows: dict[str, dict[str, Any]]
-) -> dict[str, int]:
-    """{key: id} for `rows` ({key: column values}), inserting the missing ones."""
-    if not rows:
-        return {}
-    table = model.__table__
-    ordered = [rows[key] for key in sorted(rows)]  # one lock order for every process
-    for chunk in _chunks(ordered):
-        session.execute(_insert(session, table).on_conflict_do_nothing(), list(chunk))
-    column = table.c[key_column]
-    ids: dict[str, int] = {}
-    for chunk in _chunks(sorted(rows)):
-        for key, row_id in session.execute(select(column, table.c.id).where(column.in_(chunk))):
-            ids[key] = row_id
-    return ids
-
-
-def _publication_row(key: str, entry: Any, item: ReviewItem) -> dict[str, Any]:
-    if entry is None:
-        # An outlet the registry does not know: kept, but flagged for a person to describe.
-        return {
-            "key": key,
-            "name": item.publication_raw or key,
-            "domain": urlsplit(item.url or "").hostname,
-            "country": None,
-            "language": item.language,
-            "scale": None,
-            "weight": 1.0,
-            "provisional": True,
-        }
-    domains = tuple(getattr(entry, "domains", ()) or ())
-    weight = getattr(entry, "weight", None)
-    return {
-        "key": key,
-        "name": getattr(entry, "name", None) or key,
-        "domain": domains[0] if domains else None,
-        "country": getattr(entry, "country", None),
-        "language": getattr(entry, "language", None),
-        "scale": getattr(entry, "scale", None),
-        "weight": 1.0 if weight is None else float(weight),
-        "provisional": bool(getattr(entry, "provisional", False)),
-    }
-
-
-def _publication_ids(
-    session: Session, items: Iterable[ReviewItem], publications: Mapping[str, Any]
-) -> dict[str, int]:
-    rows: dict[str, dict[str, Any]] = {}
-    for item in items:
-        if item.publication not in rows:
-            entry = publications.get(item.publication)
-            rows[item.publication] = _publication_row(item.publication, entry, item)
-    ids = _get_or_create(session, Publication, "key", rows)
-    # The registry is the source of truth: refresh rows it describes differently now (rare,
-    # so compared first rather than rewritten on every batch).
-    registry_keys = sorted(key for key in rows if publications.get(key) is not None)
-    columns = [c for c in Publication.__table__.c if c.name not in ("id", "key")]
-    stale = []
-    for chunk in _chunks(registry_keys):
-        stmt = select(Publication.__table__).where(Publication.key.in_(chunk))
-        for stored in session.execute(stmt).mappings():
-            wanted = rows[stored["key"]]
-            if any(stored[c.name] != wanted[c.name] for c in columns):
-                stale.append({"id": stored["id"], **{c.name: wanted[c.name] for c in columns}})
-    if stale:
-        session.execute(update(Publication), stale)
-    return ids
-
-
 def get_film_ids(session: Session, items: Sequence[ReviewItem]) -> dict[str, int | None]:
     """{review url: film id or None}: `match_films` without the reasons."""
     return {url: match.film_id for url, match in match_films(session, items).items()}
@@ -239,7 +159,7 @@ _EXISTING_COLUMNS = (
     Review.id, Review.url, Review.content_hash, Review.verdict_source, Review.film_link_manual,
 )  # fmt: skip
 # Set by `aggregator film link`: a crawl keeps them while film_link_manual is true.
-MANUAL_FILM_FIELDS = ("film_id", "film_unresolved", "film_key")
+MANUAL_FILM_FIELDS = ("film_id", "film_unresolved", "film_key", "film_match")
 # Read only for changed reviews: the text is the bulk of a row.
 _REVISED_COLUMNS = (Review.url, *[getattr(Review, name) for name in REVISED_FIELDS])
 
@@ -258,17 +178,40 @@ def save_reviews(
     """
     counts = UpsertCounts()
     batch: dict[str, ReviewItem] = {}
+    listed_too: dict[str, ReviewItem] = {}  # listings of reviews whose page is in this batch
+    items = list(items)
+    align_listing_schemes(session, items)
     for item in items:
         problem = item_problem(item)
         if problem:
             counts.skipped[problem] = counts.skipped.get(problem, 0) + 1
             continue
-        batch.pop(item.url, None)  # the last occurrence of a url wins
+        previous = batch.pop(item.url, None)  # the last occurrence of a url wins, but a listing
+        if previous is not None and bool(previous.listed_at) != bool(item.listed_at):  # and its page
+            listed_too[item.url] = item if item.listed_at else previous  # are both kept: one review
+            item = previous if item.listed_at else item
         batch[item.url] = item
     if not batch:
         return counts
+    if listed_too:  # the page first, then its listing: the row the two batches would give
+        counts = save_reviews(session, list(batch.values()), publications, run_id)
+        listed = save_reviews(session, list(listed_too.values()), publications, run_id)
+        counts.skipped = (counts + listed).skipped
+        return counts
 
     now = utcnow()
+    # A review listed by an aggregator and by its outlet's page is one row (aggregator.db.listings):
+    # a listing of a review whose page is stored only updates what the listing owns.
+    stored = stored_listings(session, list(batch))
+    onto_pages = [batch.pop(url) for url in sorted(batch) if batch[url].listed_at
+                  and url in stored and not stored[url]["listing_only"]]
+    if onto_pages:
+        updated, unchanged, revisions = apply_listings(session, onto_pages, stored, run_id, now)
+        counts.updated, counts.unchanged = updated, unchanged
+        if revisions:
+            session.execute(_insert(session, ReviewRevision.__table__), revisions)
+    if not batch:
+        return counts
     ordered = [batch[url] for url in sorted(batch)]
     arrival = list(batch.values())  # new names and titles are taken as first met
     publication_ids = _publication_ids(session, arrival, publications or {})
@@ -285,12 +228,14 @@ def save_reviews(
             "film_id": films[item.url].film_id,
             "film_unresolved": films[item.url].unresolved,
             "film_key": films[item.url].key,
+            "film_match": films[item.url].rule,
             **{name: getattr(item, name) for name in _HASHED_ITEM_FIELDS},
             "published": _published(item),
             "content_hash": hashes[item.url],
             "last_seen": now,
             "updated_at": now,
             "last_run_id": run_id,
+            **(listing_columns(item) if item.listed_at else page_overlay(item, stored.get(item.url))),
         }
 
     existing = _existing(session, list(batch))
@@ -305,8 +250,8 @@ def save_reviews(
     changed = [batch[url] for url in sorted(existing) if not is_same[url]]
     unchanged_ids = sorted(row["id"] for url, row in existing.items() if is_same[url])
     _update_changed(session, changed, existing, values, run_id, now)
-    counts.updated = len(changed)
-    counts.unchanged = len(unchanged_ids)
+    counts.updated += len(changed)
+    counts.unchanged += len(unchanged_ids)
     _touch(session, unchanged_ids, run_id, now)
 
     for item in [batch[url] for url in inserted] + changed:

@@ -6,8 +6,8 @@ The rule (tested in tests/test_review_page.py):
    or microdata) whose reviewed title is known (its `itemReviewed` name, or the name of the
    creative work that holds it in a `review` property) is a review. A page may hold several
    (a film page listing critics' reviews): each becomes an item keyed on its own URL.
-2. Otherwise, an article (schema.org Article/NewsArticle/BlogPosting…, or og:type "article")
-   is a review when it has BOTH
+2. Otherwise, an article (schema.org Article/NewsArticle/BlogPosting…, og:type "article", or
+   a named outlet's own article markup, `Page.outlet_article`) is a review when it has BOTH
    - a reviewed title: a review headline pattern ("X review – …", "Review: X", "'X' review",
      "X (2023) review", …) in the headline, og:title or <title>; or, failing that, the plain
      headline when the page has a rating AND a review section/tag/URL; and
@@ -17,6 +17,10 @@ The rule (tested in tests/test_review_page.py):
    CollectionPage / SearchResultsPage / ProfilePage with no article: archives, indexes),
    "not_an_article", "no_review_signal" or "no_reviewed_title". Before the headline patterns
    are tried, a trailing " | Site Name" is cut: a site name may itself end in "Review".
+
+A named outlet's reading (spiders/outlets) may add to the page before the rule runs: its rating
+(in `visible_ratings`), its verdict label (`label_raw`), and a visible byline and date used only
+where structured data names no author and gives no date.
 
 A site account or organisation as author is kept out of `critic_raw` here (the critic pipeline
 also drops site accounts that pose as people). Each structured author is also kept with its own
@@ -73,6 +77,19 @@ class Page:
     paragraphs: list[str] = field(default_factory=list)
     time_values: list[str] = field(default_factory=list)
     language: str | None = None
+    # What an outlet's own reading found (spiders/outlets), beyond structured data:
+    label: str | None = None
+    """The outlet's verdict label as shown ("Critic’s Pick", "Recommended")."""
+    bylines: list[str] = field(default_factory=list)
+    """The critic as the visible byline names them, used when structured data names nobody."""
+    outlet_date: str | None = None
+    """The publication date where the outlet puts it, used when structured data gives none."""
+    outlet_article: bool = False
+    """The outlet's article headline markup is on the page: an article even without
+    structured data (a page whose JSON-LD is missing or unreadable)."""
+    standfirst_markup: str | None = None
+    """The visible standfirst's words with its emphasis kept as <em>/<i>/<cite> tags, when it
+    has any: the first emphasised title names the film (aggregator.film_identity)."""
 
     def meta_first(self, *names: str) -> str | None:
         for name in names:
@@ -83,7 +100,8 @@ class Page:
 
     @property
     def has_structured_data(self) -> bool:
-        return bool(self.graph.top_nodes) or any(k.startswith("og:") for k in self.meta)
+        return (bool(self.graph.top_nodes) or any(k.startswith("og:") for k in self.meta)
+                or self.outlet_article)
 
 
 @dataclass
@@ -102,7 +120,7 @@ def reviews_on_page(page: Page) -> PageVerdict:
     article = _main_article(page)
     if article is None and page.graph.of_type(LISTING_TYPES):
         return PageVerdict([], "listing_page")
-    if article is None and page.meta_first("og:type") != "article":
+    if article is None and page.meta_first("og:type") != "article" and not page.outlet_article:
         return PageVerdict([], "not_an_article")
     return _article_review(page, article or {})
 
@@ -153,7 +171,7 @@ def _review_item(page: Page, review: dict, work: dict, title: str) -> ReviewItem
         graph.first(review, "dateCreated")
     )
     if not item.published_raw and not embedded:
-        item.published_raw = _page_date(page)
+        item.published_raw = page.outlet_date or _page_date(page)
     item.headline = text_of(review.get("headline")) or text_of(review.get("name"))
     if not item.headline and not embedded:
         item.headline = _page_headline(page)
@@ -161,9 +179,11 @@ def _review_item(page: Page, review: dict, work: dict, title: str) -> ReviewItem
     item.standfirst_raw = text_of(review.get("description"))
     item.keywords_raw = _keywords(strings(graph.get(review, "keywords")))
     if not embedded:
+        item.critic_raw = item.critic_raw or list(page.bylines)
+        item.label_raw = page.label
         item.text = _page_text(page) or item.text
         item.language = page.language
-        item.standfirst_raw = item.standfirst_raw or _page_standfirst(page)
+        item.standfirst_raw = with_emphasis(item.standfirst_raw or _page_standfirst(page), page)
         item.title_raw = page.title
         item.keywords_raw = list(dict.fromkeys(item.keywords_raw + _page_keywords(page)))
     _set_rating(item, graph.first(review, "reviewRating"))
@@ -236,8 +256,11 @@ def _article_review(page: Page, article: dict) -> PageVerdict:
         candidate = _without_site_name(candidate, _site_name(page))
         if candidate and (title := film_title_from_headline(candidate)):
             break
-    if title is None and has_rating and (section_signal or url_signal) and headline:
-        title = SITE_SUFFIX.sub("", headline).strip() or None
+    if title is None and has_rating and (section_signal or url_signal):
+        # a rated review whose headline names no film: the title the standfirst emphasises,
+        # else the headline itself
+        title = _emphasised_title(page) or (SITE_SUFFIX.sub("", headline).strip() or None
+                                            if headline else None)
     if not (section_signal or url_signal or has_rating or title):
         return PageVerdict([], "no_review_signal")
     if title is None:
@@ -247,14 +270,18 @@ def _article_review(page: Page, article: dict) -> PageVerdict:
     item.film_raw = headline if film_title_from_headline(headline or "") else title
     _set_authors(item, graph, article)
     if not item.critic_raw:
-        item.critic_raw = page.meta.get("author", [])[:3] + page.meta.get("article:author", [])[:3]
+        item.critic_raw = list(page.bylines) or (
+            page.meta.get("author", [])[:3] + page.meta.get("article:author", [])[:3])
         item.critic_raw = [a for a in item.critic_raw if a and not a.startswith("http")]
     item.publication_raw = text_of(graph.first(article, "publisher")) or _site_name(page)
-    item.published_raw = text_of(article.get("datePublished")) or _page_date(page)
+    item.published_raw = (text_of(article.get("datePublished")) or page.outlet_date
+                          or _page_date(page))
+    item.label_raw = page.label
     item.headline = headline
     item.text = text_of(article.get("articleBody")) or _page_text(page)
     item.language = page.language
-    item.standfirst_raw = text_of(article.get("description")) or _page_standfirst(page)
+    item.standfirst_raw = with_emphasis(
+        text_of(article.get("description")) or _page_standfirst(page), page)
     item.title_raw = page.title
     item.keywords_raw = list(dict.fromkeys(
         _keywords(strings(graph.get(article, "keywords"))) + _page_keywords(page)))
@@ -292,6 +319,29 @@ def _page_headline(page: Page) -> str | None:
 
 def _page_standfirst(page: Page) -> str | None:
     return page.meta_first("og:description", "description", "twitter:description")
+
+
+_EMPHASIS_TAG = re.compile(r"</?(?:em|i|cite)>")
+_EMPHASISED = re.compile(r"<(em|i|cite)>(.*?)</\1>", re.S)
+
+
+def _emphasised_title(page: Page) -> str | None:
+    """The first emphasised words of the visible standfirst ("<em>The Copper Tide</em>")."""
+    match = _EMPHASISED.search(page.standfirst_markup or "")
+    return (" ".join(match.group(2).split()) or None) if match else None
+
+
+def with_emphasis(standfirst: str | None, page: Page) -> str | None:
+    """The standfirst as given, with the emphasis the visible standfirst puts on the same
+    words (`Page.standfirst_markup`); the visible one alone when the page has no description.
+    A description in other words is kept as it is."""
+    markup = page.standfirst_markup
+    if not markup or (standfirst and _EMPHASIS_TAG.search(standfirst)):
+        return standfirst
+    if standfirst is None or " ".join(_EMPHASIS_TAG.sub("", markup).split()).casefold() == \
+            " ".join(standfirst.split()).casefold():
+        return markup
+    return standfirst
 
 
 def _page_keywords(page: Page) -> list[str]:

@@ -7,6 +7,11 @@ A publication spider is a few lines on it: set `name`, `publication` (the regist
   generic reader cannot see, fix a known markup quirk);
 - `post_process_item(item, response, page)`: after (return None to drop the item).
 
+Before the hooks, a named outlet's own reading (spiders/outlets: a star row, a verdict label,
+a visible byline or date) is added to the page, chosen by `publication` or by the registry
+entry that serves the page, so that the generic spider crawling a Guardian or New York Times
+URL reads it as well as a spider written for that outlet would.
+
 Pages that hold no review are counted by reason under `aggregator/no_review/<reason>` and logged,
 so a publication whose markup changed shows up in the run's stats instead of passing silently.
 """
@@ -28,6 +33,7 @@ from scrapy.linkextractors import LinkExtractor
 from aggregator.items import ReviewItem
 from aggregator.urls import canonical_url, pick_canonical
 
+from ..outlets import read_outlet, reading_for
 from .review_page import Page, reviews_on_page
 from .schema_org import Graph, microdata_to_nodes
 
@@ -43,6 +49,10 @@ RATING_CLASS_XPATH = (
 PARAGRAPH_XPATHS = ("//article//p", "//main//p", "//body//p")
 NOT_BODY = "[not(ancestor::aside or ancestor::nav or ancestor::footer or ancestor::header)]"
 MAX_PARAGRAPHS = 300
+# The visible standfirst (dek, subtitle): where an outlet emphasises the film's title.
+STANDFIRST_XPATH = ("(//*[contains(@class, 'standfirst') or contains(@class, 'dek')"
+                    " or contains(@class, 'subtitle') or contains(@class, 'subheading')])[1]")
+EMPHASIS_TAGS = frozenset({"em", "i", "cite"})
 
 
 def squash(text: str | None) -> str:
@@ -97,7 +107,7 @@ class StructuredDataSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             stats.inc_value("aggregator/no_review/not_html")
             return
-        page = self.pre_process_page(self.read_page(response), response)
+        page = self.pre_process_page(self.read_outlet(self.read_page(response), response), response)
         verdict = reviews_on_page(page)
         if not verdict.items:
             stats.inc_value(f"aggregator/no_review/{verdict.reason}")
@@ -126,6 +136,17 @@ class StructuredDataSpider(scrapy.Spider):
                 continue
             yield response.follow(url, callback=self.parse)
 
+    def read_outlet(self, page: Page, response: TextResponse) -> Page:
+        """What the outlet's own reading adds (spiders/outlets): chosen by `publication`, else
+        by the registry entry serving the page's URL or canonical; the page as it is when
+        the outlet has none."""
+        reading = reading_for(self.publication, response.url, page.canonical)
+        if reading is None:
+            return page
+        stats = self.crawler.stats
+        return read_outlet(reading, page, response,
+                           lambda name: stats.inc_value(f"aggregator/outlet/{name}"))
+
     def read_page(self, response: TextResponse) -> Page:
         """Gather what the review rule reads, from the parsed page Scrapy already holds."""
         meta: dict[str, list[str]] = {}
@@ -148,6 +169,7 @@ class StructuredDataSpider(scrapy.Spider):
             paragraphs=self._paragraphs(response),
             time_values=response.xpath("//time/@datetime").getall()[:5],
             language=response.xpath("/html/@lang").get(),
+            standfirst_markup=standfirst_markup(response),
         )
 
     def _jsonld_nodes(self, response: TextResponse) -> list[Any]:
@@ -191,3 +213,35 @@ class StructuredDataSpider(scrapy.Spider):
                 texts = (" ".join("".join(p.itertext()).split()) for p in nodes[:MAX_PARAGRAPHS])
                 return [t for t in texts if t]
         return []
+
+
+def standfirst_markup(response: TextResponse) -> str | None:
+    """The words of the page's visible standfirst with only its emphasis kept as tags
+    ("<em>The Copper Tide</em> is a patient film"), or None when it has none."""
+    nodes = response.selector.root.xpath(STANDFIRST_XPATH)
+    if not nodes:
+        return None
+    parts: list[str] = []
+    emphasised = False
+
+    def walk(element) -> None:
+        nonlocal emphasised
+        if not isinstance(element.tag, str):  # a comment or processing instruction
+            return
+        tag = element.tag.lower()
+        if tag in ("script", "style"):
+            return
+        marked = tag in EMPHASIS_TAGS and element is not nodes[0]
+        if marked:
+            parts.append(f"<{tag}>")
+            emphasised = True
+        parts.append((element.text or "").replace("<", " ").replace(">", " "))
+        for child in element:
+            walk(child)
+            parts.append((child.tail or "").replace("<", " ").replace(">", " "))
+        if marked:
+            parts.append(f"</{tag}>")
+
+    walk(nodes[0])
+    text = " ".join("".join(parts).split())
+    return text[:2000] if emphasised and text else None

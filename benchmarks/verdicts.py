@@ -1,0 +1,220 @@
+"""Verdicts read from review text, measured on Rotten Tomatoes' real pull quotes.
+
+    python -m benchmarks.verdicts [--csv PATH] [--folds 5] [--seeds 1] [--variants] [--curve]
+                                  [--sample FILMS]
+
+Reads ../shared/fixtures/real/scores/rt-critic-reviews/critic_reviews.csv (or
+$AGGREGATOR_SHARED_DIR/fixtures/real/...): text = `quote` (HTML entities decoded), label = the
+critic's own call `scoreSentiment`. Each split holds out whole films (k folds by `movieId`):
+models learn from the other films' quotes only. Prints accuracy and macro-F1 of the fresh
+call (mean over the splits, [min-max]) and reviews/s of `infer_many` on the held-out quotes
+for: always positive, the lexicon fallback, the shipped trained model, and with --variants the
+configurations tried (docs/verdicts.md keeps the table); with --curve, the shipped model
+trained on only N of the training films' quotes (the learning curve behind MIN_TRAINING).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import html
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aggregator.infer import fallback_model, train_verdict_model
+from aggregator.infer_training import fresh_metrics
+from benchmarks.ratings import BenchmarkError, default_csv_path
+
+ACCURACY_GOAL, MACRO_F1_GOAL, SPEED_GOAL = 0.82, 0.78, 5_000
+
+
+@dataclass(frozen=True)
+class Quote:
+    film: str
+    text: str
+    fresh: bool
+
+
+def load_quotes(path: Path) -> tuple[list[Quote], Counter]:
+    """Quotes with the critic's own call; the rest counted by why not."""
+    if not path.is_file():
+        raise BenchmarkError(
+            f"critic reviews not found at {path}: pass --csv PATH or set AGGREGATOR_SHARED_DIR "
+            "to the folder holding fixtures/real/"
+        )
+    quotes, left_out = [], Counter()
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"movieId", "quote", "scoreSentiment"} - set(reader.fieldnames or ())
+        if missing:
+            raise BenchmarkError(f"{path} lacks the columns {sorted(missing)}")
+        for row in reader:
+            if row["scoreSentiment"] not in ("POSITIVE", "NEGATIVE"):
+                left_out["no_call"] += 1
+            elif not row["quote"].strip():
+                left_out["no_quote"] += 1
+            else:
+                quotes.append(Quote(row["movieId"], html.unescape(row["quote"]), row["scoreSentiment"] == "POSITIVE"))
+    return quotes, left_out
+
+
+def subsample(quotes: list[Quote], films: int, seed: int = 0) -> list[Quote]:
+    """The quotes of `films` films drawn at random (the smoke test's small run)."""
+    chosen = sorted({quote.film for quote in quotes})
+    random.Random(seed).shuffle(chosen)
+    keep = set(chosen[:films])
+    return [quote for quote in quotes if quote.film in keep]
+
+
+def film_folds(quotes: Sequence[Quote], folds: int, seed: int) -> list[set[str]]:
+    films = sorted({quote.film for quote in quotes})
+    random.Random(seed).shuffle(films)
+    return [set(films[number::folds]) for number in range(folds)]
+
+
+Trainer = Callable[[list[str], list[bool], int], object]
+"""(training texts, their fresh calls, seed) -> a VerdictModel (None: always positive)."""
+
+
+def _always_positive(texts, labels, seed):
+    return None
+
+
+def _fallback(texts, labels, seed):
+    return fallback_model()
+
+
+def _shipped(texts, labels, seed):
+    return train_verdict_model(texts, labels, seed=seed)
+
+
+def _variant(spec: dict) -> Trainer:
+    def train(texts, labels, seed):
+        from aggregator.infer_linear import train_linear_model
+
+        return train_linear_model(texts, ["positive" if label else "negative" for label in labels], seed=seed, spec=spec)
+
+    return train
+
+
+def _first(count: int) -> Trainer:
+    def train(texts, labels, seed):
+        chosen = random.Random(seed).sample(range(len(texts)), min(count, len(texts)))
+        return train_verdict_model([texts[i] for i in chosen], [labels[i] for i in chosen], seed=seed)
+
+    return train
+
+
+CURVE = (200, 500, 1000, 2000, 4000)
+
+MODELS: dict[str, Trainer] = {
+    "always positive": _always_positive,
+    "lexicon fallback": _fallback,
+    "trained model (shipped)": _shipped,
+}
+
+CHAR = {"ngram": [2, 5], "min_df": 2, "sublinear": True}
+VARIANTS: dict[str, dict] = {
+    # name: spec overrides of aggregator.infer_linear.DEFAULT_SPEC
+    "TF-IDF words 1-2 + LR": {"word": {"ngram": [1, 2], "negation": False, "min_df": 2}, "lexicon": 0.0},
+    "  + negation marking": {"lexicon": 0.0},
+    "  + negation + char 2-5": {"lexicon": 0.0, "char": CHAR},
+    "  + negation + lexicon features (shipped)": {},
+    "  shipped + char 2-5": {"char": CHAR},
+    "  shipped, C = 1": {"C": 1.0},
+    "  shipped, C = 16": {"C": 16.0},
+    "  shipped, balanced class weights": {"class_weight": "balanced"},
+    "  shipped, NB log-count ratios (NB-LR)": {"nb": True},
+}  # fmt: skip
+
+
+@dataclass
+class Scores:
+    accuracy: list[float] = field(default_factory=list)
+    macro_f1: list[float] = field(default_factory=list)
+    speed: list[float] = field(default_factory=list)
+    name: str = ""
+
+
+def evaluate(quotes: Sequence[Quote], trainers: dict[str, Trainer], folds: int = 5, seeds: int = 1) -> dict[str, Scores]:
+    results = {name: Scores() for name in trainers}
+    for seed in range(seeds):
+        for held_out in film_folds(quotes, folds, seed):
+            train = [quote for quote in quotes if quote.film not in held_out]
+            test = [quote for quote in quotes if quote.film in held_out]
+            if not train or not test:
+                continue
+            texts, labels = [q.text for q in train], [q.fresh for q in train]
+            truth = [q.fresh for q in test]
+            for name, trainer in trainers.items():
+                model = trainer(texts, labels, seed)
+                started = time.perf_counter()
+                if model is None:
+                    calls = [True] * len(test)
+                else:
+                    results[name].name = model.label  # type: ignore[attr-defined]
+                    calls = [bool(i and i.fresh) for i in model.infer_many([q.text for q in test])]  # type: ignore[attr-defined]
+                    results[name].speed.append(len(test) / max(time.perf_counter() - started, 1e-9))
+                figures = fresh_metrics(truth, calls)
+                results[name].accuracy.append(figures["accuracy"])
+                results[name].macro_f1.append(figures["macro_f1"])
+    return results
+
+
+def _spread(values: list[float], percent: bool) -> str:
+    if not values:
+        return "-"
+    form = (lambda v: f"{v:.2%}") if percent else (lambda v: f"{v:.3f}")
+    return f"{form(sum(values) / len(values))} [{form(min(values))}-{form(max(values))}]"
+
+
+def print_table(results: dict[str, Scores], out=None) -> None:
+    out = out or sys.stdout
+    width = max(len(name) for name in results) + 16
+    print(f"   {'model':<{width}}{'accuracy mean [min-max]':<28}{'macro-F1 mean [min-max]':<26}reviews/s", file=out)
+    for name, scores in results.items():
+        speed = f"{sum(scores.speed) / len(scores.speed):,.0f}" if scores.speed else "-"
+        label = f"{name} ({scores.name.split('@')[0]})" if scores.name and name in MODELS else name
+        print(f"   {label:<{width}}{_spread(scores.accuracy, True):<28}{_spread(scores.macro_f1, False):<26}{speed}",
+              file=out)  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.verdicts", description=__doc__.split("\n")[0])
+    parser.add_argument("--csv", type=Path, default=None, help="critic_reviews.csv (default: the shared fixture)")
+    parser.add_argument("--folds", type=int, default=5, help="folds by film (default 5)")
+    parser.add_argument("--seeds", type=int, default=1, help="random film shuffles, each split into folds (default 1)")
+    parser.add_argument("--variants", action="store_true", help="also measure the configurations tried")
+    parser.add_argument("--curve", action="store_true", help="also train on only N quotes, N in " + str(CURVE))
+    parser.add_argument("--sample", type=int, default=None, metavar="FILMS", help="only this many films (quick look)")
+    arguments = parser.parse_args(argv)
+    try:
+        quotes, left_out = load_quotes(arguments.csv or default_csv_path())
+    except BenchmarkError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if arguments.sample:
+        quotes = subsample(quotes, arguments.sample)
+    films = len({quote.film for quote in quotes})
+    print(f"Verdicts from pull quotes: {len(quotes):,} quotes of {films} films ({sum(q.fresh for q in quotes):,} "
+          f"fresh); left out: " + (", ".join(f"{k} {v:,}" for k, v in left_out.most_common()) or "none"))  # fmt: skip
+    print(f"   held out: {arguments.folds} folds by film x {arguments.seeds} shuffle(s); the fresh call is scored")
+    trainers = dict(MODELS)
+    if arguments.variants:
+        trainers.update({f"variant: {name}": _variant(spec) for name, spec in VARIANTS.items()})
+    if arguments.curve:
+        trainers.update({f"shipped, trained on {count:,} quotes": _first(count) for count in CURVE})
+    results = evaluate(quotes, trainers, arguments.folds, arguments.seeds)
+    print_table(results)
+    print(f"   goals for the trained model: accuracy >= {ACCURACY_GOAL:.0%}, macro-F1 >= {MACRO_F1_GOAL}, "
+          f">= {SPEED_GOAL:,} reviews/s")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""benchmarks.verdicts: the evaluation command runs on a small subsample of the real quotes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # `pytest` run without `python -m` from the checkout
+    sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks.verdicts import MODELS, Quote, evaluate, film_folds, load_quotes, main, subsample  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def real_quotes(shared_dir):
+    return load_quotes(shared_dir / "scores" / "rt-critic-reviews" / "critic_reviews.csv")
+
+
+@pytest.mark.shared
+def test_the_quotes_and_their_calls_are_read(real_quotes):
+    quotes, left_out = real_quotes
+    assert len({quote.film for quote in quotes}) == 46
+    assert len(quotes) + sum(left_out.values()) == 7409
+    assert left_out["no_quote"] == 51
+    assert all(quote.text.strip() for quote in quotes)
+    assert not any("&#39;" in quote.text or "&quot;" in quote.text for quote in quotes)  # entities decoded
+
+
+def test_folds_hold_out_whole_films():
+    quotes = [Quote(f"film{n % 7}", "text", n % 2 == 0) for n in range(70)]
+    folds = film_folds(quotes, 3, seed=0)
+    assert set().union(*folds) == {f"film{n}" for n in range(7)}
+    assert sum(len(fold) for fold in folds) == 7  # each film held out exactly once
+
+
+@pytest.mark.shared
+def test_the_benchmark_runs_on_a_subsample(real_quotes):
+    quotes = subsample(real_quotes[0], films=12)
+    results = evaluate(quotes, MODELS, folds=3)
+    always, lexicon, trained = (results[name] for name in MODELS)
+    share_fresh = sum(q.fresh for q in quotes) / len(quotes)
+    assert len(always.accuracy) == 3
+    assert sum(always.accuracy) / 3 == pytest.approx(share_fresh, abs=0.05)
+    assert lexicon.name.startswith("lexicon@") and trained.name.startswith("tfidf-linear@")
+    for scores in (lexicon, trained):
+        assert all(0.0 <= value <= 1.0 for value in scores.accuracy + scores.macro_f1)
+        assert len(scores.speed) == 3 and min(scores.speed) > 0
+    # a model that reads the text must tell rotten from fresh better than always-positive does
+    assert sum(trained.macro_f1) / 3 > sum(always.macro_f1) / 3 + 0.1
+
+
+@pytest.mark.shared
+def test_the_command_prints_the_table(shared_dir, capsys):
+    csv_path = shared_dir / "scores" / "rt-critic-reviews" / "critic_reviews.csv"
+    assert main(["--csv", str(csv_path), "--sample", "8", "--folds", "2"]) == 0
+    out = capsys.readouterr().out
+    for row in ("always positive", "lexicon fallback", "trained model (shipped)", "goals for the trained model"):
+        assert row in out
+
+
+def test_a_missing_csv_is_a_clear_error(tmp_path, capsys):
+    assert main(["--csv", str(tmp_path / "absent.csv")]) == 2
+    assert "critic reviews not found" in capsys.readouterr().err
+
+
+@pytest.mark.shared
+def test_ratings_rule_d_trains_its_text_model_on_the_training_films_only(shared_dir):
+    from benchmarks.ratings import DECIDE, DECIDE_MODEL, TextModels, called_quotes, fresh_agreement, labelled_reviews
+    from benchmarks.ratings import film_folds as rating_folds
+    from benchmarks.ratings import load_rows
+
+    rows = load_rows(shared_dir / "scores" / "rt-critic-reviews" / "critic_reviews.csv")
+    reviews, _ = labelled_reviews(rows)
+    models = TextModels(called_quotes(rows))
+    result = fresh_agreement(reviews, folds=5, seed=0, only_folds=1, text_models=models)
+    held_out = rating_folds(reviews, 5, 0)[0]
+    model = models.for_fold(0, 0, held_out)
+    assert model is models.for_fold(0, 0, held_out)  # trained once per (seed, fold)
+    training = [q for q in models.quotes if q.film not in held_out]
+    assert model.trained_on == len(training) < len(models.quotes)
+    assert 0.9 < result.share(DECIDE_MODEL) <= 1.0
+    assert abs(result.share(DECIDE_MODEL) - result.share(DECIDE)) < 0.02  # it only moves borderline calls
