@@ -1,7 +1,8 @@
 """`aggregator train-verdicts`: train the text model that reads verdicts from unscored reviews.
 
     aggregator train-verdicts [--db URL] [--dir DIR]
-    aggregator train-verdicts --csv FILE --text COLUMN --label COLUMN [--group COLUMN] [--db URL]
+    aggregator train-verdicts --csv FILE --text COLUMN --label COLUMN [--group COLUMN]
+        [--publication COLUMN] [--critic COLUMN] [--db URL]
 
 From the database: the stored reviews with text whose verdict came from a rating, a label or a
 person (aggregator.infer_training.TRAINING_SOURCES). From a CSV: the named columns (labels
@@ -27,14 +28,16 @@ def cmd_train_verdicts(args) -> int:
     if args.csv and not (args.text and args.label):
         print("aggregator train-verdicts: --csv needs --text COLUMN and --label COLUMN", file=sys.stderr)
         return EXIT_USAGE
-    if not args.csv and (args.text or args.label or args.group):
-        print("aggregator train-verdicts: --text/--label/--group go with --csv", file=sys.stderr)
+    if not args.csv and (args.text or args.label or args.group or args.publication or args.critic):
+        print("aggregator train-verdicts: --text/--label/--group/--publication/--critic go with --csv",
+              file=sys.stderr)
         return EXIT_USAGE
     _, engine, sessions = _open(args)
     try:
         if args.csv:
             try:
-                data = labelled_from_csv(args.csv, args.text, args.label, args.group)
+                data = labelled_from_csv(args.csv, args.text, args.label, args.group,
+                                         args.publication, args.critic)
             except CsvError as error:
                 print(f"aggregator train-verdicts: {error}", file=sys.stderr)
                 return EXIT_USAGE
@@ -79,6 +82,10 @@ def register(commands, common) -> None:
     train.add_argument("--text", metavar="COLUMN", help="the CSV's text column")
     train.add_argument("--label", metavar="COLUMN", help="the CSV's label column")
     train.add_argument("--group", metavar="COLUMN", help="the CSV's film column: held-out rows are whole films")
+    train.add_argument("--publication", metavar="COLUMN",
+                       help="the CSV's outlet-name column: the model learns each outlet's fresh rate")
+    train.add_argument("--critic", metavar="COLUMN",
+                       help="the CSV's critic-name column: the model learns each critic's fresh rate")
     train.add_argument("--dir", metavar="DIR", help="also store the model in this directory "
                        "(default $AGGREGATOR_VERDICT_MODEL_DIR)")  # fmt: skip
     train.add_argument("--seed", type=int, default=0, help="random seed of the split and the solver")

@@ -84,9 +84,21 @@ def run_crawl(
             on_progress(publication=publication, event=event, count=count)
 
         crawler.signals.connect(relay, signal=outlet_progress, weak=False)
-    process.crawl(crawler, **(spider_args or {}))
+    failures: list[BaseException] = []
+
+    def keep_failure(failure):
+        failures.append(failure.value)  # handled here: Twisted need not log it as unhandled
+
+    process.crawl(crawler, **(spider_args or {})).addErrback(keep_failure)
     process.start()
-    stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
+    if failures and getattr(crawler, "spider", None) is None:
+        # The spider refused its arguments (e.g. no outlet in the registry for it): say why,
+        # as the caller's error, rather than a Twisted traceback and no run.
+        raise failures[0]
+    try:
+        stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
+    except RuntimeError:  # the crawl never started
+        stats = {}
     return CrawlResult(
         spider=spider,
         status=stats.get("aggregator/run_status"),

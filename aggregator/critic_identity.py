@@ -45,6 +45,36 @@ _GENERIC_SEGMENTS = {
     "about", "journalist", "journalists", "columnist", "columnists", "reviewer", "reviewers",
     "index.html", "index.php", "index", "home", "en", "us", "uk",
 }
+# One site's people pages under a singular or a plural folder are one person's page: Rotten
+# Tomatoes moved critic pages from /critic/<slug> (2021 layout) to /critics/<slug> (2024).
+# No site files two people as /author/x and /authors/x, so keys use the plural folder.
+FOLDER_PLURALS = {
+    "critic": "critics", "author": "authors", "profile": "profiles", "contributor": "contributors",
+    "writer": "writers", "reviewer": "reviewers", "columnist": "columnists",
+    "journalist": "journalists", "user": "users", "person": "people",
+}
+_FOLDER_SINGULARS = {plural: singular for singular, plural in FOLDER_PLURALS.items()}
+
+
+def fold_profile_key(key: str) -> str:
+    """`key` with its first folder in the plural ("site/critic/x" → "site/critics/x"). Keys
+    stored before the folding (migration-free) are folded when compared."""
+    host, _, path = key.partition("/")
+    folder, slash, rest = path.partition("/")
+    if rest and folder in FOLDER_PLURALS:
+        return f"{host}/{FOLDER_PLURALS[folder]}{slash}{rest}"
+    return key
+
+
+def profile_key_variants(key: str) -> tuple[str, ...]:
+    """The stored forms a folded key may have: itself and, for a plural folder, the singular
+    (as stored before the folding)."""
+    host, _, path = key.partition("/")
+    folder, slash, rest = path.partition("/")
+    if rest and folder in _FOLDER_SINGULARS:
+        return key, f"{host}/{_FOLDER_SINGULARS[folder]}{slash}{rest}"
+    return (key,)
+
 
 def profile_key(url: str, base: str | None = None) -> str | None:
     """The comparison form of a profile URL: "host/path[?query]" in lower case, without
@@ -65,7 +95,7 @@ def profile_key(url: str, base: str | None = None) -> str | None:
         segments = []  # "/?post_type=profile&p=7" names someone by its query
     elif not segments or all(s in _GENERIC_SEGMENTS for s in segments):
         return None
-    key = host + "/" + "/".join(segments)
+    key = fold_profile_key(host + "/" + "/".join(segments))
     return key + ("?" + parts.query.lower() if parts.query else "")
 
 
@@ -82,6 +112,11 @@ class CriticEvidence:
     bylines: frozenset[tuple[str, str]] = frozenset()
     """(person key, outlet) of every byline met for this record; only `plan_critic_merges`
     uses them (rule 6), `same_critic` does not."""
+
+    def __post_init__(self) -> None:
+        folded = frozenset(fold_profile_key(p) for p in self.profiles)
+        if folded != self.profiles:  # keys stored before the folding
+            object.__setattr__(self, "profiles", folded)
 
     @cached_property
     def key(self) -> str:

@@ -14,12 +14,15 @@ funny" gives neg_funny). Beside the words, the five lexicon features of
 aggregator.infer_lexicon (VADER valence, film-criticism cues). An optional block of character
 n-grams and naive-Bayes log-count ratios exist for the benchmark's variants. What each option
 gave on the real sample is in docs/verdicts.md.
+
+Two more things are learnt from the training data and stored with the model: the p_fresh from
+which it calls fresh (`threshold`, aggregator.infer_calibration, chosen on out-of-fold chances
+for a balance of accuracy and macro-F1), and, when the examples come with their outlet and
+critic, those keys' fresh rates (`priors`, aggregator.infer_priors), read as extra features.
 """
 
 from __future__ import annotations
 
-import functools
-import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -32,18 +35,13 @@ from aggregator.infer import (
     Inference,
     TrainingError,
     inference_from_probability,
+    prior_key,
     readable,
 )
-from aggregator.infer_lexicon import (
-    LEXICON_FEATURES,
-    NEGATION_SCOPE,
-    SCOPE_END,
-    WIDE_NEGATORS,
-    lexicon_features,
-    normalise_text,
-    tokens,
-)
-from aggregator.verdicts import CONTRASTS
+from aggregator.infer_calibration import calibrate
+from aggregator.infer_features import FeatureBlock, analyse_words, fit_blocks  # noqa: F401 (analyse_words: re-exported)
+from aggregator.infer_lexicon import LEXICON_FEATURES, lexicon_features, tokens
+from aggregator.infer_priors import DEFAULT_STRENGTH, PRIOR_KINDS, FreshRates, out_of_fold_columns
 
 FORMAT = "aggregator.verdict-model/1"
 TRAINED_NAME = "tfidf-linear"
@@ -56,98 +54,19 @@ DEFAULT_SPEC: dict[str, Any] = {
     "C": 4.0,
     "class_weight": None,
     "calibrate": True,
+    "threshold": "balanced",
+    "priors": DEFAULT_STRENGTH,
     "min_mixed": 50,
 }
 """The shipped configuration; `python -m benchmarks.verdicts --variants` measures the others.
+"threshold": where a two-class model calls fresh: "balanced" picks, on the training
+examples' out-of-fold calibrated chances (`_calibrate`), the threshold that maximises the
+mean of accuracy and macro-F1; "macro_f1" maximises macro-F1 alone; a number is used as is;
+None is 0.5. "priors": the strength of the outlet/critic fresh rates (aggregator.infer_priors),
+learnt when training examples come with keys (0/None: never).
 "lexicon" scales the lexicon features (0: none); "char" is a char n-gram block (None: none: on
 top of the lexicon features it gave nothing and cost 5x the time); "nb" multiplies the n-gram
 features by their naive-Bayes log-count ratios (NB-LR)."""
-
-
-def analyse_words(
-    text: str, ngram: tuple[int, int] = (1, 2), negation: bool = True, token_list: list[str] | None = None
-) -> list[str]:
-    """Word n-gram features of a text (see the module docstring); `token_list` is its
-    `tokens(text)` when the caller has them already."""
-    features: list[str] = []
-    words: list[str] = []
-    scope = 0
-    for token in tokens(text) if token_list is None else token_list:
-        if token in SCOPE_END:
-            scope = 0
-            if token in "!?":  # "!" and "?" carry tone; commas and full stops do not
-                words.append(token)
-            continue
-        if token in CONTRASTS:
-            scope = 0
-        if scope and negation:
-            features.append("neg_" + token)
-            scope -= 1
-        if token in WIDE_NEGATORS:
-            scope = NEGATION_SCOPE
-        words.append(token)
-    low, high = ngram
-    for size in range(low, high + 1):
-        features.extend(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
-    return features
-
-
-class FeatureBlock:
-    """One TF-IDF block (word or char n-grams) over a fixed vocabulary."""
-
-    def __init__(self, kind: str, settings: dict[str, Any], vocabulary: list[str], idf: np.ndarray):
-        from sklearn.feature_extraction.text import CountVectorizer
-
-        self.kind, self.settings = kind, dict(settings)
-        self.vocabulary, self.idf = list(vocabulary), np.asarray(idf, dtype=np.float64)
-        self._index = {term: index for index, term in enumerate(self.vocabulary)}
-        if len(self._index) != len(self.vocabulary):
-            raise ValueError(f"the {kind} block's vocabulary repeats a term")
-        self._counter = CountVectorizer(vocabulary=self._index, **_vectoriser_arguments(kind, settings))
-
-    def transform(self, texts: Sequence[str], token_lists: Sequence[list[str]] | None = None):
-        """TF-IDF rows of `texts` (L2-normalised); word blocks reuse `token_lists` if given."""
-        from sklearn.preprocessing import normalize
-
-        if self.kind == "word":
-            counts = self._count_words(texts, token_lists)
-        else:
-            counts = self._counter.transform(texts).astype(np.float64)
-        if self.settings.get("sublinear", True):
-            counts.data = 1.0 + np.log(counts.data)
-        return normalize(counts.multiply(self.idf).tocsr())
-
-    def _count_words(self, texts: Sequence[str], token_lists: Sequence[list[str]] | None):
-        # what CountVectorizer(vocabulary=…).transform does, without analysing each text twice
-        from scipy.sparse import csr_matrix
-
-        ngram = tuple(self.settings["ngram"])
-        negation = bool(self.settings.get("negation", True))
-        lookup = self._index.get
-        indices: list[int] = []
-        indptr = [0]
-        for number, text in enumerate(texts):
-            found = map(lookup, analyse_words(text, ngram, negation, None if token_lists is None else token_lists[number]))
-            indices.extend(index for index in found if index is not None)
-            indptr.append(len(indices))
-        counts = csr_matrix((np.ones(len(indices)), np.array(indices, dtype=np.int64), np.array(indptr)),
-                            shape=(len(texts), len(self.vocabulary)))  # fmt: skip
-        counts.sum_duplicates()
-        return counts
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "settings": self.settings, "vocabulary": self.vocabulary,
-                "idf": [round(float(x), 6) for x in self.idf]}  # fmt: skip
-
-
-def _vectoriser_arguments(kind: str, settings: dict[str, Any]) -> dict[str, Any]:
-    ngram = tuple(settings["ngram"])
-    if kind == "word":
-        analyser = functools.partial(analyse_words, ngram=ngram, negation=bool(settings.get("negation", True)))
-        return {"analyzer": analyser}
-    if kind == "char":
-        return {"analyzer": "char_wb", "ngram_range": ngram, "preprocessor": normalise_text, "lowercase": False}
-    raise ValueError(f"unknown feature block {kind!r}")
 
 
 class LinearTextModel:
@@ -172,8 +91,14 @@ class LinearTextModel:
         skipped: dict[str, int] | None = None,
         lexicon_weight: float = 0.0,
         prior_fresh: float = 0.5,
+        priors: list[FreshRates] | None = None,
+        threshold: float = 0.5,
     ) -> None:
         self.blocks, self.classes = blocks, list(classes)
+        self.priors = list(priors or [])
+        """Outlet/critic fresh rates read beside the text (aggregator.infer_priors), if any."""
+        self.threshold = float(threshold)
+        """A two-class model calls fresh from this p_fresh (chosen on its training data)."""
         self.lexicon_weight = float(lexicon_weight)
         self.prior_fresh = float(prior_fresh)
         """Share of fresh calls in the training examples (what a text with no evidence gets)."""
@@ -185,7 +110,7 @@ class LinearTextModel:
         self.metrics = dict(metrics or {})
         self.created_at = created_at or datetime.now(timezone.utc)
         self.skipped = dict(skipped or {})
-        width = sum(len(block.vocabulary) for block in blocks) + (len(LEXICON_FEATURES) if self.lexicon_weight else 0)
+        width = _text_width(blocks, self.lexicon_weight) + len(self.priors)
         if self.coef.shape[1] != width:
             raise ValueError(f"{self.coef.shape[1]} weights for {width} features")
 
@@ -193,7 +118,29 @@ class LinearTextModel:
     def label(self) -> str:
         return f"{self.name}@{self.version}"
 
-    def features(self, texts: Sequence[str]):
+    @property
+    def uses_priors(self) -> bool:
+        """True when the model reads outlet/critic keys (`infer(text, publication, critic)`)."""
+        return bool(self.priors)
+
+    def features(self, texts: Sequence[str], keys: dict[str, Sequence[object]] | None = None, prior_columns=None):
+        """Feature rows: the text's, then one column per fresh rate in `priors`, read from
+        `keys` ({kind: one key per text}; a kind not given reads 0, "unknown"), or
+        `prior_columns` as given (training's out-of-fold values)."""
+        from scipy.sparse import csr_matrix, hstack
+
+        text_part = self.text_features(texts)
+        if not self.priors:
+            return text_part
+        if prior_columns is None:
+            keys = keys or {}
+            prior_columns = np.column_stack([
+                rates.column(None if keys.get(rates.kind) is None else [prior_key(k) for k in keys[rates.kind]],
+                             len(texts))
+                for rates in self.priors])  # fmt: skip
+        return hstack([text_part, csr_matrix(np.asarray(prior_columns).reshape(len(texts), -1))]).tocsr()
+
+    def text_features(self, texts: Sequence[str]):
         from scipy.sparse import csr_matrix, hstack
 
         token_lists = [tokens(text) for text in texts]  # read once, for the words and the lexicon
@@ -203,12 +150,14 @@ class LinearTextModel:
             parts.append(csr_matrix(np.array(rows, dtype=np.float64).reshape(len(texts), -1) * self.lexicon_weight))
         return hstack(parts).tocsr()
 
-    def decision_scores(self, texts: Sequence[str]) -> np.ndarray:
-        return np.asarray(self.features(texts) @ self.coef.T) + self.intercept
+    def decision_scores(self, texts: Sequence[str], keys: dict[str, Sequence[object]] | None = None) -> np.ndarray:
+        return np.asarray(self.features(texts, keys) @ self.coef.T) + self.intercept
 
-    def probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
+    def probabilities(
+        self, texts: Sequence[str], keys: dict[str, Sequence[object]] | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """(p_fresh per text, class probabilities per text or None for a two-class model)."""
-        scores = self.decision_scores(texts)
+        scores = self.decision_scores(texts, keys)
         if len(self.classes) == 2:  # classes = ["not_fresh", "fresh"]
             slope, offset = self.calibration
             return 1.0 / (1.0 + np.exp(-np.clip(slope * scores[:, 0] + offset, -50, 50))), None
@@ -216,19 +165,27 @@ class LinearTextModel:
         probabilities = shifted / shifted.sum(axis=1, keepdims=True)
         return probabilities[:, self.classes.index("positive")], probabilities
 
-    def infer(self, text: str | None) -> Inference | None:
-        return self.infer_many([text])[0]
+    def infer(self, text: str | None, publication: object = None, critic: object = None) -> Inference | None:
+        """The verdict of `text`; `publication` / `critic` (key strings or anything with
+        `.key`) let a model with `priors` read their fresh rates too (unknown or absent: the
+        text alone)."""
+        return self.infer_many([text], [publication], [critic])[0]
 
-    def infer_many(self, texts: Iterable[str | None]) -> list[Inference | None]:
+    def infer_many(
+        self, texts: Iterable[str | None], publications: Sequence[object] | None = None,
+        critics: Sequence[object] | None = None,
+    ) -> list[Inference | None]:  # fmt: skip
         texts = list(texts)
         results: list[Inference | None] = [None] * len(texts)
         wanted = [index for index, text in enumerate(texts) if readable(text)]
         if not wanted:
             return results
-        p_fresh, by_class = self.probabilities([texts[index] for index in wanted])  # type: ignore[misc]
+        keys = {kind: [given[index] for index in wanted]
+                for kind, given in (("publication", publications), ("critic", critics)) if given is not None}  # fmt: skip
+        p_fresh, by_class = self.probabilities([texts[index] for index in wanted], keys)  # type: ignore[misc]
         for row, index in enumerate(wanted):
             classes = None if by_class is None else dict(zip(self.classes, map(float, by_class[row])))
-            results[index] = inference_from_probability(float(p_fresh[row]), self.label, classes)
+            results[index] = inference_from_probability(float(p_fresh[row]), self.label, classes, self.threshold)
         return results
 
     # --- plain data ---------------------------------------------------------------------
@@ -245,6 +202,8 @@ class LinearTextModel:
             "blocks": [block.to_dict() for block in self.blocks],
             "lexicon": {"weight": self.lexicon_weight, "features": list(LEXICON_FEATURES)},
             "prior_fresh": self.prior_fresh,
+            "priors": [rates.to_dict() for rates in self.priors],
+            "threshold": self.threshold,
             "coef": [[round(float(x), 6) for x in row] for row in self.coef],
             "intercept": [float(x) for x in self.intercept],
             "calibration": list(self.calibration),
@@ -270,6 +229,8 @@ class LinearTextModel:
                 spec=data.get("spec"), metrics=data.get("metrics"),
                 created_at=datetime.fromisoformat(data["created_at"]), skipped=data.get("skipped"),
                 lexicon_weight=float(lexicon["weight"]), prior_fresh=float(data["prior_fresh"]),
+                priors=[FreshRates.from_dict(rates) for rates in data.get("priors", [])],
+                threshold=float(data.get("threshold", 0.5)),
             )  # fmt: skip
         except (KeyError, TypeError, IndexError) as error:
             raise ValueError(f"stored verdict model is damaged: {error!r}") from error
@@ -279,11 +240,14 @@ class LinearTextModel:
 
 
 def train_linear_model(
-    texts: Sequence[str], verdicts: Sequence[str], *, seed: int = 0, spec: dict[str, Any] | None = None
+    texts: Sequence[str], verdicts: Sequence[str], *, seed: int = 0, spec: dict[str, Any] | None = None,
+    keys: dict[str, Sequence[str | None]] | None = None,
 ) -> LinearTextModel:
     """Fit the model on normalised verdicts ("positive"/"mixed"/"negative"). Three classes
     when at least spec["min_mixed"] examples are "mixed", else fresh (positive) against the
-    rest, with mixed counted as not fresh."""
+    rest, with mixed counted as not fresh. `keys` ({"publication"/"critic": one `prior_key`
+    per text}) add the outlets' and critics' fresh rates (aggregator.infer_priors) when
+    spec["priors"] is set and some key is known."""
     spec = {**DEFAULT_SPEC, **(spec or {})}
     mixed = sum(verdict == "mixed" for verdict in verdicts)
     three_classes = mixed >= spec["min_mixed"] and len(set(verdicts)) == 3
@@ -297,10 +261,15 @@ def train_linear_model(
         raise TrainingError("the labels hold one class only: a model needs two kinds")
     blocks = fit_blocks(texts, spec)
     lexicon_weight = float(spec.get("lexicon") or 0.0)
-    width = sum(len(b.vocabulary) for b in blocks) + (len(LEXICON_FEATURES) if lexicon_weight else 0)
+    fresh = [verdict == "positive" for verdict in verdicts]
+    strength = float(spec.get("priors") or 0.0)
+    kinds = [kind for kind in PRIOR_KINDS if strength and any((keys or {}).get(kind) or ())]
+    priors = [FreshRates.learn(kind, keys[kind], fresh, strength) for kind in kinds]  # type: ignore[index]
+    width = _text_width(blocks, lexicon_weight) + len(priors)
     model = LinearTextModel(blocks=blocks, coef=np.zeros((1, width)), intercept=np.zeros(1), classes=classes,
-                            lexicon_weight=lexicon_weight)  # fmt: skip
-    features = model.features(texts)
+                            lexicon_weight=lexicon_weight, priors=priors)  # fmt: skip
+    columns = out_of_fold_columns(kinds, keys, fresh, strength, seed) if priors else None  # type: ignore[arg-type]
+    features = model.features(texts, prior_columns=columns)
     ratios = _nb_ratios(features, target, blocks) if spec.get("nb") and not three_classes else None
     if ratios is not None:
         features = features.multiply(ratios).tocsr()
@@ -310,29 +279,14 @@ def train_linear_model(
         classifier = _classifier(spec, seed)
         classifier.fit(features, target)
         if not three_classes and spec["calibrate"]:
-            model.calibration = _platt(features, target, spec, seed)
+            model.calibration, model.threshold = calibrate(features, target, _classifier(spec, seed),
+                                                           spec.get("threshold"), seed)  # fmt: skip
     model.coef, model.intercept = classifier.coef_.copy(), classifier.intercept_.copy()
     if ratios is not None:
         model.coef = model.coef * ratios  # (x * r) . w == x . (r * w): stored as one weight per feature
-    model.prior_fresh = float(np.mean([verdict == "positive" for verdict in verdicts]))
+    model.prior_fresh = float(np.mean(fresh))
     model.trained_on, model.spec = len(texts), spec
     return model
-
-
-def fit_blocks(texts: Sequence[str], spec: dict[str, Any]) -> list[FeatureBlock]:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    blocks = []
-    for kind in ("word", "char"):
-        settings = spec.get(kind)
-        if not settings:
-            continue
-        vectoriser = TfidfVectorizer(min_df=settings.get("min_df", 1), sublinear_tf=settings.get("sublinear", True),
-                                     **_vectoriser_arguments(kind, settings))  # fmt: skip
-        vectoriser.fit(texts)
-        vocabulary = sorted(vectoriser.vocabulary_, key=vectoriser.vocabulary_.__getitem__)
-        blocks.append(FeatureBlock(kind, settings, vocabulary, vectoriser.idf_))
-    return blocks
 
 
 def _classifier(spec: dict[str, Any], seed: int):
@@ -358,19 +312,5 @@ def _class_weight(setting: object):
     return {0: 1.0, 1: float(setting)}  # type: ignore[arg-type]
 
 
-def _platt(features, target: np.ndarray, spec: dict[str, Any], seed: int) -> tuple[float, float]:
-    """Slope and offset mapping decision scores to calibrated chances, fitted on 5-fold
-    out-of-fold scores (the classifier's own probabilities are overconfident on its training
-    data)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
-    folds = min(5, int(np.bincount(target).min()))
-    if folds < 2:
-        return 1.0, 0.0
-    classifier = _classifier(spec, seed)
-    scores = cross_val_predict(classifier, features, target, method="decision_function",
-                               cv=StratifiedKFold(folds, shuffle=True, random_state=seed))  # fmt: skip
-    calibrator = LogisticRegression(C=1e6, max_iter=1000).fit(scores.reshape(-1, 1), target)
-    slope, offset = float(calibrator.coef_[0, 0]), float(calibrator.intercept_[0])
-    return (slope, offset) if math.isfinite(slope) and math.isfinite(offset) else (1.0, 0.0)
+def _text_width(blocks: list[FeatureBlock], lexicon_weight: float) -> int:
+    return sum(len(block.vocabulary) for block in blocks) + (len(LEXICON_FEATURES) if lexicon_weight else 0)

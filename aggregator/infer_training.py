@@ -3,7 +3,9 @@
 - `labelled_from_database`: stored reviews with text whose verdict was given, not guessed:
   `verdict_source` in TRAINING_SOURCES (a rating, a label, a rating stated in the text, a
   person's manual call), never "inferred" (a model must not learn from its own output). The
-  label is the fresh call where there is one, else the verdict.
+  label is the fresh call where there is one, else the verdict; each review's outlet
+  (`Publication.key`) and first-named critic (`Critic.key`), the keys the crawl passes to
+  `decide`, so that the model also learns their fresh rates (aggregator.infer_priors).
 - `labelled_from_csv`: a labelled CSV a user brings (text and label columns named).
 - `train_and_measure`: held-out accuracy and macro-F1 of the fresh call on a split by film
   (films the model did not see, as in benchmarks/verdicts.py), then the model trained on all
@@ -21,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aggregator.db.models import Review
+from aggregator.db.models import Critic, Publication, Review, ReviewCritic
 from aggregator.infer import MIN_TRAINING, TrainingError, normalise_label, readable, train_verdict_model
 
 TRAINING_SOURCES = ("rating", "label", "text", "manual")
@@ -34,22 +36,36 @@ class Labelled:
     labels: list[object]
     groups: list[str]
     """What a held-out split keeps together (the film; the row itself when none is known)."""
+    publications: list[str | None] | None = None
+    critics: list[str | None] | None = None
+    """Each example's outlet and critic key, when known (from the database)."""
 
 
 def labelled_from_database(session: Session) -> Labelled:
+    first_critic = (
+        select(ReviewCritic.review_id, Critic.key)
+        .join(Critic, ReviewCritic.critic_id == Critic.id)
+        .where(ReviewCritic.position == 0)
+        .subquery()
+    )
     query = (
-        select(Review.id, Review.film_id, Review.text, Review.fresh, Review.verdict)
+        select(Review.id, Review.film_id, Review.text, Review.fresh, Review.verdict, Publication.key,
+               first_critic.c.key)
+        .join(Publication, Review.publication_id == Publication.id)
+        .outerjoin(first_critic, first_critic.c.review_id == Review.id)
         .where(Review.verdict_source.in_(TRAINING_SOURCES), Review.text.is_not(None))
         .order_by(Review.id)
-    )
-    data = Labelled([], [], [])
-    for review_id, film_id, text, fresh, verdict in session.execute(query):
+    )  # fmt: skip
+    data = Labelled([], [], [], [], [])
+    for review_id, film_id, text, fresh, verdict, publication, critic in session.execute(query):
         label = fresh if fresh is not None else verdict
         if not readable(text) or label is None:
             continue
         data.texts.append(text)
         data.labels.append(label)
         data.groups.append(f"film {film_id}" if film_id is not None else f"review {review_id}")
+        data.publications.append(publication)  # type: ignore[union-attr]
+        data.critics.append(critic)  # type: ignore[union-attr]
     return data
 
 
@@ -57,22 +73,51 @@ class CsvError(ValueError):
     """A labelled CSV that cannot be read as asked; the message names the problem."""
 
 
-def labelled_from_csv(path: Path, text_column: str, label_column: str, group_column: str | None = None) -> Labelled:
+def labelled_from_csv(path: Path, text_column: str, label_column: str, group_column: str | None = None,
+                      publication_column: str | None = None, critic_column: str | None = None,
+                      registry=None) -> Labelled:
+    """The CSV's examples. With `publication_column` / `critic_column`, each row also carries
+    the keys a crawl would give its review (the registry's key for the outlet's name, a
+    provisional key for an outlet it does not know; the critic's matching key), so the model
+    learns outlet and critic fresh rates the crawl can look up."""
+    columns_asked = (text_column, label_column, group_column, publication_column, critic_column)
     try:
         with Path(path).open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             columns = reader.fieldnames or []
-            missing = [c for c in (text_column, label_column, group_column) if c and c not in columns]
+            missing = [c for c in columns_asked if c and c not in columns]
             if missing:
                 raise CsvError(f"{path}: no column {', '.join(map(repr, missing))} (columns: {', '.join(columns)})")
-            data = Labelled([], [], [])
+            data = Labelled([], [], [], [] if publication_column else None, [] if critic_column else None)
             for number, row in enumerate(reader):
                 data.texts.append(row[text_column] or "")
                 data.labels.append(row[label_column])
                 data.groups.append(row[group_column] if group_column else f"row {number}")
+                if publication_column:
+                    data.publications.append(_publication_key(row[publication_column], registry))  # type: ignore[union-attr]
+                if critic_column:
+                    data.critics.append(_critic_key(row[critic_column]))  # type: ignore[union-attr]
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise CsvError(f"cannot read {path}: {error}") from error
     return data
+
+
+def _publication_key(name: str | None, registry) -> str | None:
+    from aggregator.publications import default_registry
+
+    if not (name and name.strip()):
+        return None
+    registry = registry or default_registry()
+    entry = registry.resolve(name=name) or registry.provisional(name, None)
+    return entry.key
+
+
+def _critic_key(name: str | None) -> str | None:
+    from aggregator.critics import canonical_person_name
+    from aggregator.db.models import critic_key
+
+    canonical = canonical_person_name(name) if name and name.strip() else ""
+    return critic_key(canonical) if canonical else None
 
 
 def fresh_metrics(truth: Sequence[bool], predicted: Sequence[bool]) -> dict[str, float]:
@@ -109,6 +154,11 @@ def train_and_measure(data: Labelled, *, seed: int = 0, minimum: int = MIN_TRAIN
     the rest and tested on held-out groups. Raises TrainingError below `minimum`."""
     usable = [i for i, (text, label) in enumerate(zip(data.texts, data.labels))
               if readable(text) and normalise_label(label) is not None]  # fmt: skip
+    def keys(rows: Sequence[int] | None) -> dict[str, object]:
+        return {kind: (values if rows is None else [values[i] for i in rows])
+                for kind, values in (("publications", data.publications), ("critics", data.critics))
+                if values is not None}  # fmt: skip
+
     if len(usable) < minimum:
         train_verdict_model(data.texts, data.labels, seed=seed, minimum=minimum)  # raises, saying why
     train, test = split_by_group([data.groups[i] for i in usable], HOLDOUT_SHARE, seed)
@@ -117,14 +167,14 @@ def train_and_measure(data: Labelled, *, seed: int = 0, minimum: int = MIN_TRAIN
     if train and test:
         try:
             trial = train_verdict_model([data.texts[i] for i in train], [data.labels[i] for i in train],
-                                        seed=seed, minimum=1)  # fmt: skip
+                                        seed=seed, minimum=1, **keys(train))  # type: ignore[arg-type]
         except TrainingError:
             trial = None  # the training part alone holds one class: no held-out figure
         if trial is not None:
             truth = [normalise_label(data.labels[i]) == "positive" for i in test]
-            inferences = trial.infer_many([data.texts[i] for i in test])
+            inferences = trial.infer_many([data.texts[i] for i in test], **keys(test))  # type: ignore[arg-type]
             metrics.update(fresh_metrics(truth, [bool(inference and inference.fresh) for inference in inferences]))
             metrics["always_fresh_accuracy"] = sum(truth) / len(truth)
-    model = train_verdict_model(data.texts, data.labels, seed=seed, minimum=minimum)
+    model = train_verdict_model(data.texts, data.labels, seed=seed, minimum=minimum, **keys(None))  # type: ignore[arg-type]
     model.metrics = {**metrics, "skipped": model.skipped}
     return model, model.metrics

@@ -324,7 +324,10 @@ def decide(
     if isinstance(stated, tuple):
         return Decision(stated[0], stated[1], "text", TEXT_CONFIDENCE, "own_call")
     if model is not None:
-        inference = model.infer(text)
+        if getattr(model, "uses_priors", False):  # it learnt outlets' and critics' fresh rates
+            inference = model.infer(text, publication=_key(publication), critic=_key(critic))
+        else:
+            inference = model.infer(text)
         if inference is not None:
             return Decision(
                 inference.verdict, inference.fresh, "inferred", inference.confidence, "inferred"

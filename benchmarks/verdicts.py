@@ -8,7 +8,9 @@ $AGGREGATOR_SHARED_DIR/fixtures/real/...): text = `quote` (HTML entities decoded
 critic's own call `scoreSentiment`. Each split holds out whole films (k folds by `movieId`):
 models learn from the other films' quotes only. Prints accuracy and macro-F1 of the fresh
 call (mean over the splits, [min-max]) and reviews/s of `infer_many` on the held-out quotes
-for: always positive, the lexicon fallback, the shipped trained model, and with --variants the
+for: always positive, the lexicon fallback, the shipped trained model reading the text alone,
+the same model trained and read with each quote's outlet and critic (their fresh rates, from
+the training films only: `publicationName`, `criticPageUrl` else `criticName`), and with --variants the
 configurations tried (docs/verdicts.md keeps the table); with --curve, the shipped model
 trained on only N of the training films' quotes (the learning curve behind MIN_TRAINING).
 """
@@ -22,7 +24,7 @@ import random
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +40,9 @@ class Quote:
     film: str
     text: str
     fresh: bool
+    publication: str = ""
+    critic: str = ""
+    """The critic's RT page (`criticPageUrl`), else the name: the key of the critic's fresh rate."""
 
 
 def load_quotes(path: Path) -> tuple[list[Quote], Counter]:
@@ -59,7 +64,9 @@ def load_quotes(path: Path) -> tuple[list[Quote], Counter]:
             elif not row["quote"].strip():
                 left_out["no_quote"] += 1
             else:
-                quotes.append(Quote(row["movieId"], html.unescape(row["quote"]), row["scoreSentiment"] == "POSITIVE"))
+                quotes.append(Quote(row["movieId"], html.unescape(row["quote"]), row["scoreSentiment"] == "POSITIVE",
+                                    row.get("publicationName") or "",
+                                    row.get("criticPageUrl") or row.get("criticName") or ""))  # fmt: skip
     return quotes, left_out
 
 
@@ -77,33 +84,40 @@ def film_folds(quotes: Sequence[Quote], folds: int, seed: int) -> list[set[str]]
     return [set(films[number::folds]) for number in range(folds)]
 
 
-Trainer = Callable[[list[str], list[bool], int], object]
-"""(training texts, their fresh calls, seed) -> a VerdictModel (None: always positive)."""
+Trainer = Callable[..., object]
+"""(training texts, their fresh calls, seed, keys) -> a VerdictModel (None: always positive);
+keys = {"publication": […], "critic": […]} of the training quotes, for the trainers in
+WITH_KEYS (their models are also given the held-out quotes' keys); None for the others."""
 
 
-def _always_positive(texts, labels, seed):
+def _always_positive(texts, labels, seed, keys=None):
     return None
 
 
-def _fallback(texts, labels, seed):
+def _fallback(texts, labels, seed, keys=None):
     return fallback_model()
 
 
-def _shipped(texts, labels, seed):
-    return train_verdict_model(texts, labels, seed=seed)
+def _shipped(texts, labels, seed, keys=None):
+    keys = keys or {}
+    return train_verdict_model(texts, labels, seed=seed, publications=keys.get("publication"),
+                               critics=keys.get("critic"))  # fmt: skip
 
 
 def _variant(spec: dict) -> Trainer:
-    def train(texts, labels, seed):
+    def train(texts, labels, seed, keys=None):
+        from aggregator.infer import prior_key
         from aggregator.infer_linear import train_linear_model
 
-        return train_linear_model(texts, ["positive" if label else "negative" for label in labels], seed=seed, spec=spec)
+        keys = {kind: [prior_key(key) for key in values] for kind, values in (keys or {}).items()}
+        return train_linear_model(texts, ["positive" if label else "negative" for label in labels], seed=seed,
+                                  spec=spec, keys=keys)  # fmt: skip
 
     return train
 
 
 def _first(count: int) -> Trainer:
-    def train(texts, labels, seed):
+    def train(texts, labels, seed, keys=None):
         chosen = random.Random(seed).sample(range(len(texts)), min(count, len(texts)))
         return train_verdict_model([texts[i] for i in chosen], [labels[i] for i in chosen], seed=seed)
 
@@ -112,11 +126,18 @@ def _first(count: int) -> Trainer:
 
 CURVE = (200, 500, 1000, 2000, 4000)
 
+WITH_PRIORS = "trained model + outlet/critic fresh rates"
 MODELS: dict[str, Trainer] = {
     "always positive": _always_positive,
     "lexicon fallback": _fallback,
     "trained model (shipped)": _shipped,
+    WITH_PRIORS: _shipped,
 }
+"""The side-by-side rows. "trained model (shipped)" reads the text alone (a model trained from
+a CSV, or a review whose critic and outlet it has never seen); the row with the fresh rates is
+the same model trained and read with each quote's outlet and critic, as a model trained from
+the database is by the crawl."""
+WITH_KEYS = {WITH_PRIORS}
 
 CHAR = {"ngram": [2, 5], "min_df": 2, "sublinear": True}
 VARIANTS: dict[str, dict] = {
@@ -130,7 +151,14 @@ VARIANTS: dict[str, dict] = {
     "  shipped, C = 16": {"C": 16.0},
     "  shipped, balanced class weights": {"class_weight": "balanced"},
     "  shipped, NB log-count ratios (NB-LR)": {"nb": True},
+    "  shipped, fresh from 0.5 (no threshold chosen)": {"threshold": None},
+    "  shipped, threshold for macro-F1 alone": {"threshold": "macro_f1"},
+    "  shipped + fresh rates (a = 10)": {},
+    "  shipped + fresh rates, fresh from 0.5": {"threshold": None},
+    "  shipped + fresh rates, a = 3": {"priors": 3.0},
+    "  shipped + fresh rates, a = 30": {"priors": 30.0},
 }  # fmt: skip
+VARIANTS_WITH_KEYS = {name for name in VARIANTS if "fresh rates" in name}
 
 
 @dataclass
@@ -141,7 +169,12 @@ class Scores:
     name: str = ""
 
 
-def evaluate(quotes: Sequence[Quote], trainers: dict[str, Trainer], folds: int = 5, seeds: int = 1) -> dict[str, Scores]:
+def evaluate(quotes: Sequence[Quote], trainers: dict[str, Trainer], folds: int = 5, seeds: int = 1,
+             with_keys: Iterable[str] | None = None) -> dict[str, Scores]:  # fmt: skip
+    """Scores of each trainer's models over the splits; those named in `with_keys` (default:
+    WITH_KEYS and the fresh-rate variants) learn and read each quote's outlet and critic."""
+    with_keys_names = set(WITH_KEYS | {f"variant: {name}" for name in VARIANTS_WITH_KEYS}
+                          if with_keys is None else with_keys)  # fmt: skip
     results = {name: Scores() for name in trainers}
     for seed in range(seeds):
         for held_out in film_folds(quotes, folds, seed):
@@ -150,15 +183,20 @@ def evaluate(quotes: Sequence[Quote], trainers: dict[str, Trainer], folds: int =
             if not train or not test:
                 continue
             texts, labels = [q.text for q in train], [q.fresh for q in train]
+            keys = {"publication": [q.publication for q in train], "critic": [q.critic for q in train]}
             truth = [q.fresh for q in test]
             for name, trainer in trainers.items():
-                model = trainer(texts, labels, seed)
+                with_keys = name in with_keys_names
+                model = trainer(texts, labels, seed, keys if with_keys else None)
                 started = time.perf_counter()
                 if model is None:
                     calls = [True] * len(test)
                 else:
                     results[name].name = model.label  # type: ignore[attr-defined]
-                    calls = [bool(i and i.fresh) for i in model.infer_many([q.text for q in test])]  # type: ignore[attr-defined]
+                    given = ({"publications": [q.publication for q in test], "critics": [q.critic for q in test]}
+                             if with_keys else {})  # fmt: skip
+                    inferences = model.infer_many([q.text for q in test], **given)  # type: ignore[attr-defined]
+                    calls = [bool(i and i.fresh) for i in inferences]
                     results[name].speed.append(len(test) / max(time.perf_counter() - started, 1e-9))
                 figures = fresh_metrics(truth, calls)
                 results[name].accuracy.append(figures["accuracy"])

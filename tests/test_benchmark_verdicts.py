@@ -11,7 +11,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # `pytest` run without `python -m` from the checkout
     sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.verdicts import MODELS, Quote, evaluate, film_folds, load_quotes, main, subsample  # noqa: E402
+from benchmarks.verdicts import (  # noqa: E402
+    MODELS,
+    WITH_PRIORS,
+    Quote,
+    evaluate,
+    film_folds,
+    load_quotes,
+    main,
+    subsample,
+)
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +38,31 @@ def test_the_quotes_and_their_calls_are_read(real_quotes):
     assert not any("&#39;" in quote.text or "&quot;" in quote.text for quote in quotes)  # entities decoded
 
 
+@pytest.mark.shared
+def test_the_quotes_carry_their_outlet_and_critic(real_quotes):
+    quotes, _ = real_quotes
+    assert all(quote.publication for quote in quotes)
+    assert sum(not quote.critic for quote in quotes) < 50  # a few quotes name no critic
+    assert len({quote.critic for quote in quotes}) > 1000
+
+
+def test_only_the_rates_row_is_given_the_keys():
+    # each trainer records whether it was handed the training quotes' outlet/critic keys
+    seen = {}
+
+    def recorder(name):
+        def train(texts, labels, seed, keys=None):
+            seen[name] = keys
+            return None
+        return train
+
+    quotes = [Quote(f"film{n % 4}", "text", n % 3 > 0, f"outlet {n % 5}", f"critic {n % 7}") for n in range(40)]
+    evaluate(quotes, {"text only": recorder("text only"), WITH_PRIORS: recorder(WITH_PRIORS)}, folds=2)
+    assert seen["text only"] is None
+    assert set(seen[WITH_PRIORS]) == {"publication", "critic"}
+    assert len(seen[WITH_PRIORS]["critic"]) == 20 and seen[WITH_PRIORS]["critic"][0].startswith("critic ")
+
+
 def test_folds_hold_out_whole_films():
     quotes = [Quote(f"film{n % 7}", "text", n % 2 == 0) for n in range(70)]
     folds = film_folds(quotes, 3, seed=0)
@@ -40,12 +74,13 @@ def test_folds_hold_out_whole_films():
 def test_the_benchmark_runs_on_a_subsample(real_quotes):
     quotes = subsample(real_quotes[0], films=12)
     results = evaluate(quotes, MODELS, folds=3)
-    always, lexicon, trained = (results[name] for name in MODELS)
+    always, lexicon, trained, with_rates = (results[name] for name in MODELS)
     share_fresh = sum(q.fresh for q in quotes) / len(quotes)
     assert len(always.accuracy) == 3
     assert sum(always.accuracy) / 3 == pytest.approx(share_fresh, abs=0.05)
     assert lexicon.name.startswith("lexicon@") and trained.name.startswith("tfidf-linear@")
-    for scores in (lexicon, trained):
+    assert with_rates.name.startswith("tfidf-linear@")
+    for scores in (lexicon, trained, with_rates):
         assert all(0.0 <= value <= 1.0 for value in scores.accuracy + scores.macro_f1)
         assert len(scores.speed) == 3 and min(scores.speed) > 0
     # a model that reads the text must tell rotten from fresh better than always-positive does
@@ -57,7 +92,8 @@ def test_the_command_prints_the_table(shared_dir, capsys):
     csv_path = shared_dir / "scores" / "rt-critic-reviews" / "critic_reviews.csv"
     assert main(["--csv", str(csv_path), "--sample", "8", "--folds", "2"]) == 0
     out = capsys.readouterr().out
-    for row in ("always positive", "lexicon fallback", "trained model (shipped)", "goals for the trained model"):
+    for row in ("always positive", "lexicon fallback", "trained model (shipped)", WITH_PRIORS,
+                "goals for the trained model"):
         assert row in out
 
 

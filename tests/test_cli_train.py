@@ -75,10 +75,13 @@ def test_bad_csv_arguments_are_usage_errors(tmp_path, capsys, extra, message):
     assert message in capsys.readouterr().err
 
 
+CRITICS = ("Wren Halloway", "Corvin Ashdown")
+
+
 def _review(number: int, text: str | None, fresh: bool | None, source: str, verdict: str | None = None) -> ReviewItem:
     verdict = verdict or ("positive" if fresh else "negative")
     return ReviewItem(
-        url=f"https://owl.example/r/{number}", publication="owl-review", critics=["Wren Halloway"],
+        url=f"https://owl.example/r/{number}", publication="owl-review", critics=[CRITICS[number % 2]],
         film_title=f"Film {number % 25}", film_key=f"film {number % 25}", text=text,
         verdict=verdict, fresh=fresh, verdict_source=source, confidence=1.0 if source != "inferred" else 0.55,
     )  # fmt: skip
@@ -105,6 +108,19 @@ def test_training_from_the_database(db_engine, capsys):
     model = load_verdict_model(db_engine)
     assert model.trained_on == 241
     assert model.infer(HELD_OUT[0][0]).fresh and not model.infer(HELD_OUT[3][0]).fresh
+    # it learnt the outlet's and each critic's fresh rate from the same reviews, under the keys
+    # the crawl passes to decide (Publication.key, critic_key of the byline)
+    assert model.uses_priors and [rates.kind for rates in model.priors] == ["publication", "critic"]
+    outlet_rates, critic_rates = model.priors
+    fresh_by_critic = {key: [0, 0] for key in ("wren halloway", "corvin ashdown")}
+    for number, (_, label) in enumerate(pairs):
+        tally = fresh_by_critic["wren halloway" if number % 2 == 0 else "corvin ashdown"]
+        tally[0] += label == "Fresh"
+        tally[1] += 1
+    fresh_by_critic["wren halloway"][0] += 1  # review 500: a manual positive verdict
+    fresh_by_critic["wren halloway"][1] += 1
+    assert critic_rates.counts == fresh_by_critic
+    assert outlet_rates.counts == {"owl-review": [sum(t[0] for t in fresh_by_critic.values()), 241]}
 
 
 def test_an_empty_database_is_refused(db_engine, capsys):
@@ -112,3 +128,34 @@ def test_an_empty_database_is_refused(db_engine, capsys):
     assert main(["train-verdicts", "--db", url]) == 1
     assert "0 usable labelled reviews, 200 needed" in capsys.readouterr().err
     assert load_verdict_model(db_engine) is fallback_model()
+
+
+def test_a_csv_with_outlet_and_critic_columns_teaches_their_fresh_rates(db_engine, tmp_path, capsys):
+    from aggregator.db.models import critic_key
+    from aggregator.publications import Registry
+
+    path = tmp_path / "labelled.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["film", "blurb", "call", "outlet", "critic"])
+        for number, (text, label) in enumerate(labelled_sentences(260)):
+            writer.writerow([f"film {number % 20}", text, label,
+                             "Owl Review" if number % 2 else "Heron Weekly", "MIRA OKAFOR-LUND"])
+    from aggregator.infer_training import labelled_from_csv
+
+    data = labelled_from_csv(path, "blurb", "call", "film", "outlet", "critic",
+                             registry=Registry([OUTLET]))
+    # the keys a crawl gives: the registry's key, a provisional key for an unknown outlet, and
+    # the critic's matching key of the canonical name
+    assert set(data.publications) == {"owl-review", Registry([OUTLET]).provisional("Heron Weekly", None).key}
+    assert set(data.critics) == {critic_key("Mira Okafor-Lund")}
+    url = db_engine.url.render_as_string(hide_password=False)
+    assert main(["train-verdicts", "--db", url, "--csv", str(path), "--text", "blurb", "--label", "call",
+                 "--group", "film", "--publication", "outlet", "--critic", "critic"]) == 0
+    model = load_verdict_model(db_engine)
+    assert model.uses_priors
+    outlet_rates, critic_rates = model.priors
+    assert set(critic_rates.counts) == {critic_key("Mira Okafor-Lund")}
+    assert sum(count[1] for count in critic_rates.counts.values()) == 260
+    assert main(["train-verdicts", "--db", url, "--critic", "critic"]) == 2
+    assert "go with --csv" in capsys.readouterr().err

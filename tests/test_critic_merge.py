@@ -188,7 +188,7 @@ def test_critic_show_lists_outlets_profiles_aliases_and_reviews(db_engine, capsy
     assert main(["critic", "show", "wren halloway", "--db", url]) == 0
     out = capsys.readouterr().out
     assert "2 critics are named 'wren halloway'" in out
-    assert "outlets  daily-lantern\n  reviews  2\n  profile  lantern.example/author/wren" in out
+    assert "outlets  daily-lantern\n  reviews  2\n  profile  lantern.example/authors/wren" in out
     assert "alias    WREN HALLOWAY (daily-lantern)" in out
     assert "outlets  reel-gazette\n  reviews  1" in out
     first = critic_ids(db_engine)[0]
@@ -232,3 +232,23 @@ def test_a_dry_run_does_not_migrate_an_old_database(empty_db_url, capsys):
     assert "aggregator db upgrade" in capsys.readouterr().err
     assert current_revisions(engine) == frozenset({"0006"})
     engine.dispose()
+
+
+def test_singular_and_plural_people_folders_are_one_profile_page(db_engine):
+    # Rotten Tomatoes' 2021 layout links /critic/<slug>, its 2024 layout /critics/<slug>.
+    save(db_engine, item(1, profiles={"Wren Halloway": ["https://lantern.example/author/wren"]}))
+    save(db_engine, item(2, profiles={"Wren Halloway": ["https://lantern.example/authors/wren"]}))
+    assert len(critic_ids(db_engine)) == 1
+    with Session(db_engine) as session:
+        assert session.scalars(select(CriticProfile.profile_key)).all() == ["lantern.example/authors/wren"]
+
+
+def test_a_profile_stored_before_the_folding_still_finds_its_critic(db_engine):
+    save(db_engine, item(1))
+    [lantern] = critic_ids(db_engine)
+    add_profile(db_engine, lantern, "lantern.example/author/wren", "daily-lantern")  # an old key
+    save(db_engine, item(2, GAZETTE, profiles={"Wren Halloway": ["https://lantern.example/authors/wren"]}))
+    assert critic_ids(db_engine) == [lantern]  # the shared page joins the Gazette's byline
+    assert authors_of(db_engine, item(2, GAZETTE).url) == [lantern]
+    with Session(db_engine) as session:
+        assert merge_stored_critics(session, dry_run=True) == []

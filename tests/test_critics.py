@@ -265,9 +265,13 @@ def test_canonical_name_of_all_caps_is_stable_and_keyed_like_the_mixed_case(word
     ("url", "base", "key"),
     [
         ("https://www.dailyfictional.example/profile/jane-doe/", None,
-         "dailyfictional.example/profile/jane-doe"),
+         "dailyfictional.example/profiles/jane-doe"),
         ("http://dailyfictional.example/profile/Jane-Doe?utm_source=x#bio", None,
-         "dailyfictional.example/profile/jane-doe"),
+         "dailyfictional.example/profiles/jane-doe"),
+        # a site's singular and plural people folders are one page (RT: /critic/x → /critics/x)
+        ("https://www.aggregator.example/critic/jane-doe", None, "aggregator.example/critics/jane-doe"),
+        ("https://dailyfictional.example/author/jane-doe/", None, "dailyfictional.example/authors/jane-doe"),
+        ("https://dailyfictional.example/critic", None, None),
         ("http://web.archive.org/web/20310101000000/https://dailyfictional.example/by/jane-doe",
          None, "dailyfictional.example/by/jane-doe"),
         ("/critics/jane-doe", "https://www.aggregator.example",
@@ -286,6 +290,26 @@ def test_canonical_name_of_all_caps_is_stable_and_keyed_like_the_mixed_case(word
 )
 def test_profile_key(url, base, key):
     assert profile_key(url, base) == key
+
+
+def test_keys_stored_before_the_folder_folding_still_compare_equal():
+    from aggregator.critic_identity import (
+        CriticEvidence,
+        fold_profile_key,
+        profile_key_variants,
+        same_critic,
+    )
+
+    stored = "aggregator.example/critic/jane-doe"  # as a store kept it before the folding
+    assert fold_profile_key(stored) == "aggregator.example/critics/jane-doe"
+    assert profile_key_variants("aggregator.example/critics/jane-doe") == (
+        "aggregator.example/critics/jane-doe", stored)
+    assert profile_key_variants("aggregator.example/jane-doe") == ("aggregator.example/jane-doe",)
+    old = CriticEvidence("Jane Doe", frozenset({stored}))
+    new = CriticEvidence("Jane Doe", frozenset({profile_key("https://aggregator.example/critics/jane-doe")}))
+    assert same_critic(old, new) is True
+    other = CriticEvidence("Jane Doe", frozenset({"aggregator.example/critics/jane-doe-2"}))
+    assert same_critic(old, other) is False
 
 
 def evidence(name, *urls, outlets=()):

@@ -124,6 +124,13 @@ def test_crawl_of_one_page_that_is_not_a_review_says_why(tmp_path):
     assert "empty ⚠" in runs.stdout
 
 
+def test_a_spider_refusing_its_arguments_is_a_usage_error_not_a_traceback(tmp_path):
+    db = f"sqlite:///{tmp_path / 'none.sqlite'}"
+    result = aggregator("crawl", "--spider", "structured_data", "--db", db)  # no start URL
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("aggregator crawl: ") and "Traceback" not in result.stderr
+
+
 def test_scrapy_commands_work_from_the_project_root_and_are_recorded(tmp_path):
     db = f"sqlite:///{tmp_path / 'scrapy.sqlite'}"
     listed = run(str(BIN / "scrapy"), "list")

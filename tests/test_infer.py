@@ -6,6 +6,7 @@ import gzip
 import json
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from aggregator.infer import (
     normalise_label,
     train_verdict_model,
 )
+from aggregator.infer_calibration import best_threshold
 from aggregator.infer_lexicon import LEXICON_FEATURES
 from aggregator.infer_linear import FORMAT, LinearTextModel, analyse_words
 from aggregator.infer_store import load_verdict_model, save_verdict_model, stored_versions
@@ -84,6 +86,15 @@ def test_verdict_bands_of_a_two_class_model():
     assert inference_from_probability(0.2, "m@1").verdict == "negative"
 
 
+def test_a_fresh_threshold_moves_the_call_and_the_bands():
+    # fresh from 0.6: a 0.55 chance of fresh is a rotten call, right with chance 0.45
+    assert inference_from_probability(0.55, "m@1", threshold=0.6) == Inference("mixed", False, 1 - 0.55, 0.55, "m@1")
+    assert inference_from_probability(0.65, "m@1", threshold=0.6) == Inference("mixed", True, 0.65, 0.65, "m@1")
+    assert inference_from_probability(0.69, "m@1", threshold=0.6).verdict == "mixed"  # positive from 0.7
+    assert inference_from_probability(0.70, "m@1", threshold=0.6).verdict == "positive"
+    assert inference_from_probability(0.49, "m@1", threshold=0.6).verdict == "negative"  # below 0.5
+
+
 # --- labels ---------------------------------------------------------------------------------
 
 
@@ -99,6 +110,28 @@ def test_normalise_label(label, verdict):
 
 
 # --- training -------------------------------------------------------------------------------
+
+
+def test_the_fresh_threshold_is_chosen_on_training_folds():
+    truth = np.array([1] * 6 + [0] * 4)
+    chances = np.array([0.62, 0.7, 0.75, 0.8, 0.9, 0.95, 0.3, 0.45, 0.55, 0.58])
+    # every threshold in (0.58, 0.62] splits them perfectly; the one nearest 0.5 is kept
+    assert best_threshold(chances, truth, "balanced") == best_threshold(chances, truth, "macro_f1") == 0.59
+    # evenly mixed chances: no threshold beats 0.5
+    assert best_threshold(np.array([0.2, 0.4, 0.6, 0.8]), np.array([0, 0, 1, 1]), "balanced") == 0.5
+    with pytest.raises(ValueError, match="unknown threshold objective"):
+        best_threshold(chances, truth, "accuracy please")
+
+
+def test_a_trained_models_threshold_follows_its_spec(trained):
+    from aggregator.infer_calibration import THRESHOLDS
+    from aggregator.infer_linear import train_linear_model
+
+    assert trained.threshold in THRESHOLDS  # "balanced": picked on out-of-fold chances
+    texts, labels = zip(*labelled_sentences(260))
+    verdicts = ["positive" if label == "Fresh" else "negative" for label in labels]
+    assert train_linear_model(texts, verdicts, spec={"threshold": None}).threshold == 0.5
+    assert train_linear_model(texts, verdicts, spec={"threshold": 0.58}).threshold == 0.58
 
 
 def test_a_trained_model_reads_sentences_it_was_not_shown(trained):

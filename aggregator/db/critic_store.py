@@ -32,7 +32,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from aggregator.critic_identity import CriticEvidence, profile_key, same_critic
+from aggregator.critic_identity import (
+    CriticEvidence,
+    fold_profile_key,
+    profile_key,
+    profile_key_variants,
+    same_critic,
+)
 from aggregator.critics import person_key, preferred_spelling
 from aggregator.db.models import Critic, CriticAlias, CriticProfile, critic_key
 from aggregator.items import ReviewItem
@@ -118,7 +124,7 @@ def _records(items: Iterable[ReviewItem]) -> dict[tuple[str, str], _Record]:
 def _load_known(session: Session, records: Iterable[_Record]) -> list[_Known]:
     records = list(records)
     keys = sorted({r.key for r in records})
-    profiles = sorted({p for r in records for p in r.profiles})
+    profiles = sorted({v for r in records for p in r.profiles for v in profile_key_variants(p)})
     ids: set[int] = set()
     for chunk in chunks(keys):
         ids.update(session.scalars(select(CriticAlias.critic_id).where(CriticAlias.person_key.in_(chunk))))
@@ -165,7 +171,7 @@ def get_critic_ids(session: Session, items: Iterable[ReviewItem]) -> dict[tuple[
     if not records:
         return {}
     known = _load_known(session, records.values())
-    by_profile = {p: k for k in known for p in k.profiles}
+    by_profile = {fold_profile_key(p): k for k in known for p in k.profiles}
     by_key: dict[str, list[_Known]] = {}
     for k in known:
         for key in {key for _, key, _ in k.aliases}:
