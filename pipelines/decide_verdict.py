@@ -103,6 +103,7 @@ class DecideVerdictPipeline(CountingPipeline):
         self.count(f"source/{item.verdict_source or 'none'}")
         if (none := no_verdict_reason(item, self.model)) is not None:
             self.count(f"none/{none}")
+            logger.info("no verdict for %s: %s", item.url, none)
         return item
 
     def spider_closed(self, spider, reason):
