@@ -20,20 +20,29 @@ from aggregator.db.session import resolve_database_url
 PLATFORM_SPIDERS = ("discover", "wordpress", "feeds", "sitemaps")
 
 
+def _pairs(values: list[str], flag: str) -> dict[str, str]:
+    """NAME=VALUE arguments of `flag` (-a, -s); ValueError naming the one without "="."""
+    pairs = {}
+    for pair in values:
+        name, equals, value = pair.partition("=")
+        if not equals or not name.strip():
+            raise ValueError(f"{flag} {pair!r}: expected NAME=VALUE")
+        pairs[name.strip()] = value
+    return pairs
+
+
 def _settings(args) -> dict:
     settings = _crawl_settings(args)
     if args.publications:
         settings["AGGREGATOR_PUBLICATION_FILES"] = list(args.publications)
-    for pair in args.set:
-        name, _, value = pair.partition("=")
-        settings[name.strip()] = value
+    settings.update(_pairs(args.set, "-s"))
     return settings
 
 
 def _platform_args(args) -> dict:
     from aggregator.fetch_state import parse_since
 
-    spider_args: dict = dict(kv.split("=", 1) for kv in args.arg)
+    spider_args: dict = _pairs(args.arg, "-a")
     if args.since:
         spider_args["since"] = parse_since(args.since).isoformat()
     if args.film:
@@ -77,9 +86,9 @@ def _check_registry(args, spider: str) -> None:
 
 
 def _print_progress(publication: str, event: str, count: int) -> None:
-    words = {"asked": "asked", "listed": f"{count} listed", "fetch": "fetching a page",
-             "review": "review read", "no_search": "no search: skipped"}
-    if event in ("asked", "listed", "no_search"):
+    # per-page events ("fetch", "review") are summed in the film report, not printed
+    words = {"asked": "asked", "listed": f"{count} listed", "no_search": "no search: skipped"}
+    if event in words:
         print(f"  {publication}: {words[event]}", flush=True)
 
 
@@ -110,10 +119,9 @@ def cmd_crawl(args) -> int:
             DiscoverSpider.check_rt_url(args.rt_url)
         if discovery:
             _check_registry(args, spider)
-        if discovery:
             spider_args, start_urls = _platform_args(args), []
         else:
-            spider_args = dict(kv.split("=", 1) for kv in args.arg)
+            spider_args = _pairs(args.arg, "-a")
             if args.url:
                 spider_args["url"] = args.url
                 start_urls = [args.url]

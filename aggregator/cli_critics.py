@@ -67,7 +67,7 @@ def cmd_critic_show(args) -> int:
     finally:
         engine.dispose()
     if not critics:
-        print(f"no critic {args.critic!r} in the database", file=sys.stderr)
+        print(f"aggregator critic show: no critic {args.critic!r} in the database", file=sys.stderr)
         return EXIT_NOT_FOUND
     if len(critics) > 1:
         print(f"{len(critics)} critics are named {args.critic!r} (namesakes kept apart: no "

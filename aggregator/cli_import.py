@@ -8,8 +8,13 @@ from aggregator.cli_common import EXIT_EMPTY_RUN, EXIT_OK, EXIT_USAGE, _open
 
 
 def cmd_import_nyt_api(args) -> int:
-    from aggregator.importers.nyt_api import NytApiFormatError, import_nyt_api
+    from aggregator.importers.nyt_api import NytApiFormatError, import_nyt_api, read_response
 
+    try:  # a file that is no API response is refused before any database is created
+        read_response(args.file)
+    except NytApiFormatError as error:
+        print(f"aggregator import nyt-api: {error}", file=sys.stderr)
+        return EXIT_USAGE
     _, engine, sessions = _open(args)
     try:
         report = import_nyt_api(args.file, sessions)

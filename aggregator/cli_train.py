@@ -32,17 +32,17 @@ def cmd_train_verdicts(args) -> int:
         print("aggregator train-verdicts: --text/--label/--group/--publication/--critic go with --csv",
               file=sys.stderr)
         return EXIT_USAGE
+    if args.csv:  # read before the database is opened: a bad CSV creates no database
+        try:
+            data = labelled_from_csv(args.csv, args.text, args.label, args.group,
+                                     args.publication, args.critic)
+        except CsvError as error:
+            print(f"aggregator train-verdicts: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        origin = f"{args.csv} (text {args.text!r}, label {args.label!r})"
     _, engine, sessions = _open(args)
     try:
-        if args.csv:
-            try:
-                data = labelled_from_csv(args.csv, args.text, args.label, args.group,
-                                         args.publication, args.critic)
-            except CsvError as error:
-                print(f"aggregator train-verdicts: {error}", file=sys.stderr)
-                return EXIT_USAGE
-            origin = f"{args.csv} (text {args.text!r}, label {args.label!r})"
-        else:
+        if not args.csv:
             with sessions() as session:
                 data = labelled_from_database(session)
             origin = "the database's reviews with a rating, label or manual verdict"

@@ -3,6 +3,7 @@ wherever the current directory is."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -95,6 +96,9 @@ def run_crawl(
         # The spider refused its arguments (e.g. no outlet in the registry for it): say why,
         # as the caller's error, rather than a Twisted traceback and no run.
         raise failures[0]
+    for failure in failures:  # the crawl ran but its deferred failed: never silently
+        logging.getLogger(__name__).error("crawl of %s failed", spider,
+                                          exc_info=(type(failure), failure, failure.__traceback__))
     try:
         stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
     except RuntimeError:  # the crawl never started

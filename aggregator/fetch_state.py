@@ -26,6 +26,7 @@ from email.utils import parsedate_to_datetime
 from sqlalchemy import select
 
 from aggregator.db.models import FetchState, utcnow
+from aggregator.db.publication_store import _chunks, _insert
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -132,10 +133,16 @@ class FetchStates:
         if not rows:
             return 0
         now = utcnow()
-        with self.sessions.begin() as session:
-            for url in sorted(rows):
-                record = rows[url]
-                session.merge(FetchState(url=url, etag=record.etag, last_modified=record.last_modified,
-                                         lastmod=record.lastmod, fetched_at=now, status=record.status,
-                                         review_url=record.review_url))
+        values = [{"url": url, "etag": record.etag, "last_modified": record.last_modified,
+                   "lastmod": record.lastmod, "fetched_at": now, "status": record.status,
+                   "review_url": record.review_url}
+                  for url, record in sorted(rows.items())]
+        table = FetchState.__table__
+        with self.sessions.begin() as session:  # one upsert per chunk, not a merge per URL
+            for chunk in _chunks(values):
+                stmt = _insert(session, table)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["url"],
+                    set_={name: stmt.excluded[name] for name in values[0] if name != "url"})
+                session.execute(stmt, list(chunk))
         return len(rows)

@@ -124,7 +124,9 @@ LABEL_VERDICTS: dict[str, str] = {
     "mixed": "mixed", "neutral": "mixed",
 }  # fmt: skip
 """Label spellings → verdict, keyed by lower-cased, stripped label. RT's POSITIVE/NEGATIVE and
-Fresh/Rotten, positive/mixed/negative, 1/0 (and True/False). Anything else is unknown."""
+Fresh/Rotten, positive/mixed/negative, 1/0 (and True/False); other words through the outlet
+labels of aggregator.verdicts.LABELS ("Critic's Pick", "Recommended", "Skip it"). Anything else
+is unknown."""
 
 
 def normalise_label(label: object) -> str | None:
@@ -140,7 +142,13 @@ def normalise_label(label: object) -> str | None:
         return "positive" if label else "negative"
     if not isinstance(label, str):
         return None
-    return LABEL_VERDICTS.get(" ".join(label.strip().lower().replace("_", " ").split()))
+    known = LABEL_VERDICTS.get(" ".join(label.strip().lower().replace("_", " ").split()))
+    if known is None:  # an outlet's own word ("Critic's Pick", "Skip it"): the verdicts table
+        from aggregator.verdicts import label_call
+
+        call = label_call(label)
+        known = call[0] if call else None
+    return known
 
 
 @dataclass(frozen=True)

@@ -52,8 +52,9 @@ def no_verdict_reason(item: ReviewItem, model: Any) -> str | None:
     no model was given), "not_inferred" (the model declined the text)."""
     if item.verdict is not None:
         return None
-    text = item.text
-    if not (isinstance(text, str) and any(ch.isalnum() for ch in text)):
+    from aggregator.infer import readable
+
+    if not readable(item.text):
         return "no_text"
     return "inference_off" if model is None else "not_inferred"
 

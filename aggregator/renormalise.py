@@ -92,6 +92,7 @@ _LIST_FIELDS = ("critic_raw", "critic_urls", "authors_raw", "film_ids_raw", "key
 _ROW_COLUMNS = [
     Review.id, Review.url, Review.page_url, Review.spider, Review.film_id, Review.published,
     Review.content_hash, Review.film_unresolved, Review.film_key, Review.film_link_manual,
+    Review.listing,
     *(getattr(Review, name) for name in RAW_FIELDS + RATING_FIELDS + VERDICT_FIELDS),
 ]  # fmt: skip
 
@@ -255,11 +256,11 @@ def _renormalise_batch(
         if new_critics != old_critics.get(row["id"], []):
             groups.append("critics")
             relinked.append(item)
+        new_hash = _crawl_hash(item, row)
         if not groups:
             # Nothing shown changed, but the crawl's hash may have (a manual verdict hides
             # that the model now reads the text otherwise): kept as the crawl would compute it,
             # so the next crawl still finds the review unchanged.
-            new_hash = content_hash(_as_stored(item, row))
             if new_hash != row["content_hash"]:
                 rehashed.append({"id": row["id"], "content_hash": new_hash})
             continue
@@ -274,7 +275,7 @@ def _renormalise_batch(
             "film_unresolved": film.unresolved,
             "film_key": film.key,
             "film_match": film.rule,
-            "content_hash": content_hash(_as_stored(item, row)),
+            "content_hash": new_hash,
             "updated_at": now,
         }
         if not manual:
@@ -366,6 +367,15 @@ def _critic_links(session: Session, ids: list[int]) -> dict[int, list[int]]:
     for review_id, critic_id in session.execute(stmt):
         links.setdefault(review_id, []).append(critic_id)
     return links
+
+
+def _crawl_hash(item: ReviewItem, row: Mapping[str, Any]) -> str:
+    """The content_hash a crawl would store for the row. A row an aggregator's listing wrote or
+    filled in (aggregator.db.listings) holds merged values, while the crawl hashes the item
+    it fetched (the page, or the listing): that hash cannot be rebuilt here, so it is kept."""
+    if row["listing"]:
+        return row["content_hash"]
+    return content_hash(_as_stored(item, row))
 
 
 def _as_stored(item: ReviewItem, row: Mapping[str, Any]) -> ReviewItem:

@@ -18,7 +18,7 @@
    that the fresh call matches the critic's own), fresh_rule "inferred"; the crawl and
    `aggregator renormalise` pass the newest stored trained model, else the lexicon fallback
    (aggregator.infer.load_verdict_model), unless AGGREGATOR_INFER_VERDICTS is off;
-7. otherwise no decision: Decision(None, None, None, None); aggregator.normalise
+7. otherwise no decision: Decision(None, None, None, None); aggregator.inferred_verdicts
    .no_verdict_reason says why ("no_text": nothing to read, e.g. an audio-only post).
 A "manual" verdict (`aggregator verdict set`) is never decided here: the store and
 `aggregator renormalise` keep it over whatever `decide` says.

@@ -33,6 +33,7 @@ from urllib.parse import urljoin, urlsplit
 from scrapy.http import Response, TextResponse
 
 from aggregator.items import ReviewItem
+from aggregator.ratings import rating_from_parts
 from aggregator.urls import canonical_url
 
 from .base.review_page import reviews_on_page
@@ -143,11 +144,8 @@ def film_of(response: TextResponse) -> tuple[str | None, str | None]:
 
 
 def _card_key(card: Card, film_page: str) -> str | None:
-    if card.review_url:
-        try:
-            return canonical_url(card.review_url)
-        except ValueError:
-            pass
+    if card.review_url:  # already canonical (`_absolute`)
+        return card.review_url
     if card.critic_url:  # no link to the original: the card's place on the page it is listed on
         return f"{film_page}#{urlsplit(card.critic_url).path}"
     return None
@@ -185,11 +183,23 @@ class RottenTomatoesSpider(StructuredDataSpider):
             item.spider, item.listed_at = self.name, film_page
             item.film_raw = title or item.film_raw
             item.film_year_raw = year or item.film_year_raw
-            if item.rating_parts and item.rating_parts.get("worst") == "-1":
+            call = _binary_call(item.rating_parts)
+            if call is not None:
                 # The JSON-LD {1 | -1, best 1, worst -1} is the critic's fresh/rotten call.
-                item.label_raw = item.label_raw or ("Fresh" if item.rating_parts["value"] == "1" else "Rotten")
+                item.label_raw = item.label_raw or call
                 item.rating_raw = item.rating_parts = None
             yield item
+
+
+def _binary_call(parts: dict | None) -> str | None:
+    """"Fresh" / "Rotten" when structured rating parts are a binary flag (the ratings module's
+    rule: a [-1, 1] range of 1), else None."""
+    if not parts:
+        return None
+    rating = rating_from_parts(parts.get("value"), parts.get("best"), parts.get("worst"))
+    if rating is None or rating.scale != "binary":
+        return None
+    return "Fresh" if rating.fresh else "Rotten"
 
 
 def apply_card(item: ReviewItem, card: Card) -> None:

@@ -73,6 +73,7 @@ def test_bad_csv_arguments_are_usage_errors(tmp_path, capsys, extra, message):
     code = main(["train-verdicts", "--db", str(tmp_path / "db.sqlite"), "--csv", str(tmp_path / "labelled.csv"), *extra])
     assert code == 2
     assert message in capsys.readouterr().err
+    assert not (tmp_path / "db.sqlite").exists()  # refused before any database is created
 
 
 CRITICS = ("Wren Halloway", "Corvin Ashdown")

@@ -195,6 +195,7 @@ def test_critic_show_lists_outlets_profiles_aliases_and_reviews(db_engine, capsy
     assert main(["critic", "show", str(first), "--db", url]) == 0
     assert capsys.readouterr().out.startswith(f"critic {first}: Wren Halloway\n")
     assert main(["critic", "show", "Nobody Here", "--db", url]) == 2
+    assert "aggregator critic show: no critic 'Nobody Here' in the database" in capsys.readouterr().err
 
 
 # --- the store merges when the evidence arrives ------------------------------------------------

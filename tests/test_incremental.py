@@ -153,3 +153,15 @@ def test_a_platform_spider_the_packaged_registry_cannot_feed_is_a_usage_error(tm
     unknown = aggregator("crawl", "--db", db, "--since", "2d", "--publication", "no-such-outlet")
     assert sitemaps.returncode == 2 and "spider 'sitemaps' cannot serve guardian" in sitemaps.stderr
     assert unknown.returncode == 2 and "no publication 'no-such-outlet' in the registry" in unknown.stderr
+
+
+def test_spider_arguments_and_settings_must_be_name_value_pairs(tmp_path, capsys):
+    # refused before any crawl: a bare `-s NAME` used to set the setting to "" unnoticed
+    from aggregator.cli import main
+
+    db = f"sqlite:///{tmp_path / 'pairs.sqlite'}"
+    for args, bad in ((["--url", "http://127.0.0.1:9/x", "-a", "follow"], "-a 'follow'"),
+                      (["--url", "http://127.0.0.1:9/x", "-s", "DOWNLOAD_DELAY"], "-s 'DOWNLOAD_DELAY'"),
+                      (["--since", "2d", "-a", "=1"], "-a '=1'")):
+        assert main(["crawl", "--db", db, *args]) == 2
+        assert f"aggregator crawl: {bad}: expected NAME=VALUE" in capsys.readouterr().err

@@ -103,7 +103,7 @@ def test_a_fresh_threshold_moves_the_call_and_the_bands():
     [("POSITIVE", "positive"), ("NEGATIVE", "negative"), ("Fresh", "positive"), ("rotten", "negative"),
      (" Positive ", "positive"), ("mixed", "mixed"), ("1", "positive"), ("0", "negative"), (1, "positive"),
      (0, "negative"), (True, "positive"), (False, "negative"), (1.0, "positive"),
-     ("", None), ("meh", None), (2, None), (None, None), ("3/5", None)],
+     ("Critic’s Pick", "positive"), ("Skip it", "negative"), ("", None), ("meh", None), (2, None), (None, None), ("3/5", None)],
 )  # fmt: skip
 def test_normalise_label(label, verdict):
     assert normalise_label(label) == verdict

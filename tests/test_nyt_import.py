@@ -117,3 +117,29 @@ def test_a_file_that_is_not_a_response_is_refused(tmp_path, empty_db_url):
     result = aggregator("import", "nyt-api", str(other), "--db", empty_db_url)
     assert result.returncode == 2
     assert "no `results` list" in result.stderr
+    missing = aggregator("import", "nyt-api", str(tmp_path / "absent.json"),
+                         "--db", f"sqlite:///{tmp_path / 'never.sqlite'}")
+    assert missing.returncode == 2 and "not a readable JSON file" in missing.stderr
+    assert not (tmp_path / "never.sqlite").exists()  # refused before any database is created
+
+
+def test_an_import_the_store_refuses_closes_its_run_as_failed(shared_dir, tmp_path):
+    from sqlalchemy import select, text
+
+    from aggregator.db.models import CrawlRun, Review
+    from aggregator.db.session import ensure_schema, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'refusing.sqlite'}")
+    ensure_schema(engine)
+    with engine.begin() as connection:  # a real database error on the store's first write
+        connection.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON reviews "
+                                "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"))
+    try:
+        with pytest.raises(Exception, match="refused by the test"):
+            import_nyt_api(api_file(shared_dir, OLD), session_factory(engine))
+        with session_factory(engine)() as session:
+            runs = session.execute(select(CrawlRun.spider, CrawlRun.status)).all()
+            assert session.scalars(select(Review)).all() == []
+        assert [tuple(run) for run in runs] == [("import:nyt-api", "failed")]
+    finally:
+        engine.dispose()

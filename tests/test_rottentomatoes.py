@@ -112,7 +112,7 @@ def test_a_wayback_machine_capture_gives_the_same_keys_and_critic_pages(shared_d
     assert captured_items[0].url == "http://www.thetimes.co.uk/tto/arts/film/reviews/article3087435.ece"
 
 
-def test_a_page_without_critic_cards_yields_nothing(shared_dir):
+def test_a_page_without_critic_cards_yields_nothing():  # no ../shared needed: runs everywhere
     spider = make_spider(RottenTomatoesSpider, url=RT + "/m/no_such_film")
     page = "<html><head><title>404 - Not Found | Rotten Tomatoes</title></head><body><h1>404</h1></body></html>"
     assert list(spider.parse(response_for(RT + "/m/no_such_film", page))) == []

@@ -11,7 +11,7 @@ The rule, whichever is crawled first:
 - the listing's top-critic flag and page (`top_critic`, `listed_at`) are kept;
 - a person's verdict (verdict_source "manual") is never overwritten.
 
-`merge_listing` is the pure rule; `save_reviews` (aggregator.db.upsert) calls `page_overlays`
+`merge_listing` is the pure rule; `save_reviews` (aggregator.db.upsert) calls `page_overlay`
 for outlet pages and `apply_listings` for listings of reviews whose page is already stored.
 """
 
@@ -27,6 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from aggregator.db.models import Review
+from aggregator.db.publication_store import _chunks
 from aggregator.items import ReviewItem
 
 # Fields the outlet's page wins on, in groups taken whole from one side; the first field of a
@@ -99,19 +100,9 @@ def merge_listing(page: Mapping[str, Any], listing: Mapping[str, Any], call: str
 # --- the store's side --------------------------------------------------------------------------
 
 
-_LISTING_COLUMNS = (Review.id, Review.url, Review.listing, Review.listing_only, Review.top_critic,
-                    Review.critic_call, Review.listed_at)
-
-
-def stored_listings(session: Session, urls: Sequence[str], chunk: int = 500) -> dict[str, dict[str, Any]]:
-    """{url: listing columns} of the stored reviews among `urls`."""
-    found: dict[str, dict[str, Any]] = {}
-    ordered = sorted(urls)
-    for start in range(0, len(ordered), chunk):
-        stmt = select(*_LISTING_COLUMNS).where(Review.url.in_(ordered[start:start + chunk]))
-        for row in session.execute(stmt).mappings():
-            found[row["url"]] = dict(row)
-    return found
+LISTING_COLUMNS = (Review.listing, Review.listing_only, Review.top_critic, Review.critic_call,
+                   Review.listed_at)
+"""What the store reads of a batch's stored reviews (with its own columns) for the rule above."""
 
 
 def listing_columns(item: ReviewItem) -> dict[str, Any]:
@@ -135,10 +126,12 @@ def page_overlay(item: ReviewItem, stored: Mapping[str, Any] | None) -> dict[str
 def apply_listings(session: Session, items: Iterable[ReviewItem], stored: Mapping[str, Mapping[str, Any]],
                    run_id: int | None, now) -> tuple[int, int, list[dict[str, Any]]]:
     """Listings of reviews whose outlet page is stored: update the listing's columns and what it
-    fills in, leaving the page's values, critics and film alone.
+    fills in, leaving the page's values, critics and film alone. A few set-based statements
+    for the whole batch: one touch of the unchanged, one read and one update of the changed.
     Returns (updated, unchanged, revisions of the replaced values)."""
-    updated = unchanged = 0
-    revisions = []
+    seen: dict[str, Any] = {"last_seen": now, **({"last_run_id": run_id} if run_id is not None else {})}
+    unchanged_ids: list[int] = []
+    changed = []
     for item in items:
         row = stored[item.url]
         listing = listing_values(item)
@@ -146,33 +139,47 @@ def apply_listings(session: Session, items: Iterable[ReviewItem], stored: Mappin
         old = row.get("listing") or {}
         if (old.get("hash") == listing["hash"] and row["critic_call"] == call
                 and row["top_critic"] == item.top_critic and row["listed_at"] == item.listed_at):
-            unchanged += 1
-            session.execute(update(Review).where(Review.id == row["id"]).values(
-                last_seen=now, **({"last_run_id": run_id} if run_id is not None else {})))
-            continue
-        current = _current_values(session, row["id"])
+            unchanged_ids.append(row["id"])
+        else:
+            changed.append((item, row, listing, call))
+    for chunk in _chunks(sorted(unchanged_ids)):
+        session.execute(update(Review).where(Review.id.in_(chunk)).values(**seen),
+                        execution_options={"synchronize_session": False})
+    currents = _current_values(session, [row["id"] for _, row, _, _ in changed])
+    revisions = []
+    by_columns: dict[bool, list[dict[str, Any]]] = {}
+    for item, row, listing, call in changed:
+        current = currents[row["id"]]
         page = dict(current)
-        for group in old.get("filled", ()):  # what the old listing filled in is not the page's
-            page.update({name: None for name in GROUPS[group]})
+        for group in (row.get("listing") or {}).get("filled", ()):  # what the old listing filled
+            page.update({name: None for name in GROUPS[group]})  # in is not the page's
         merged, filled = merge_listing(page, listing["values"], call)
-        if current["verdict_source"] == "manual":
+        manual = current["verdict_source"] == "manual"
+        if manual:
             for name in MANUAL_FIELDS:
                 merged.pop(name, None)
-        changes = {name: value for name, value in merged.items() if current[name] != value}
-        if any(name in changes for name in ("rating_raw", "score", "verdict", "headline", "text")):
+        if any(current[name] != merged[name] for name in ("rating_raw", "score", "verdict", "headline", "text")
+               if name in merged):
             revisions.append({"review_id": row["id"], "replaced_at": now, "run_id": run_id,
                               "content_hash": current["content_hash"],
                               **{n: current[n] for n in ("rating_raw", "score", "verdict", "headline", "text")}})
-        session.execute(update(Review).where(Review.id == row["id"]).values(
-            **changes, listed_at=item.listed_at, top_critic=item.top_critic, critic_call=call,
-            listing={**listing, "filled": filled}, last_seen=now, updated_at=now, last_run_id=run_id))
-        updated += 1
-    return updated, unchanged, revisions
+        by_columns.setdefault(manual, []).append({
+            "id": row["id"], **merged, "listed_at": item.listed_at, "top_critic": item.top_critic,
+            "critic_call": call, "listing": {**listing, "filled": filled}, "last_seen": now,
+            "updated_at": now, "last_run_id": run_id})
+    for _, rows in sorted(by_columns.items()):  # one executemany per column set
+        session.execute(update(Review), sorted(rows, key=lambda values: values["id"]))
+    return len(changed), len(unchanged_ids), revisions
 
 
-def _current_values(session: Session, review_id: int) -> dict[str, Any]:
-    columns = [getattr(Review, name) for name in LISTED_FIELDS] + [Review.content_hash]
-    return dict(session.execute(select(*columns).where(Review.id == review_id)).mappings().one())
+def _current_values(session: Session, review_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """{review id: its stored values of LISTED_FIELDS and content_hash}."""
+    columns = [Review.id, *[getattr(Review, name) for name in LISTED_FIELDS], Review.content_hash]
+    found: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(sorted(review_ids)):
+        for row in session.execute(select(*columns).where(Review.id.in_(chunk))).mappings():
+            found[row["id"]] = dict(row)
+    return found
 
 
 def scheme_twin(url: str) -> str | None:

@@ -30,11 +30,11 @@ from sqlalchemy.orm import Session
 from aggregator.db.critic_store import get_critic_ids, ordered_critic_ids
 from aggregator.db.film_store import match_films
 from aggregator.db.listings import (
+    LISTING_COLUMNS,
     align_listing_schemes,
     apply_listings,
     listing_columns,
     page_overlay,
-    stored_listings,
 )
 from aggregator.db.publication_store import CHUNK, _chunks, _insert, _publication_ids  # noqa: F401
 from aggregator.db.models import (
@@ -194,15 +194,15 @@ def save_reviews(
     if not batch:
         return counts
     if listed_too:  # the page first, then its listing: the row the two batches would give
-        counts = save_reviews(session, list(batch.values()), publications, run_id)
+        pages = save_reviews(session, list(batch.values()), publications, run_id)
         listed = save_reviews(session, list(listed_too.values()), publications, run_id)
-        counts.skipped = (counts + listed).skipped
-        return counts
+        pages.skipped = (counts + pages + listed).skipped  # with the items this call skipped
+        return pages
 
     now = utcnow()
     # A review listed by an aggregator and by its outlet's page is one row (aggregator.db.listings):
     # a listing of a review whose page is stored only updates what the listing owns.
-    stored = stored_listings(session, list(batch))
+    stored = _existing(session, list(batch), _EXISTING_COLUMNS + LISTING_COLUMNS)
     onto_pages = [batch.pop(url) for url in sorted(batch) if batch[url].listed_at
                   and url in stored and not stored[url]["listing_only"]]
     if onto_pages:
@@ -238,7 +238,7 @@ def save_reviews(
             **(listing_columns(item) if item.listed_at else page_overlay(item, stored.get(item.url))),
         }
 
-    existing = _existing(session, list(batch))
+    existing = {url: stored[url] for url in batch if url in stored}  # read with the listings
     inserted = _insert_new(session, [i for i in ordered if i.url not in existing], values, now)
     counts.new = len(inserted)
     if len(inserted) < len(ordered) - len(existing):

@@ -129,13 +129,19 @@ def import_nyt_api(path: str | Path, sessions, registry: Registry | None = None)
             report.bad[problem] += 1
         else:
             items.append(item)
-    with sessions.begin() as session:
-        lookup = {item.publication: publications.lookup(item.publication) for item in items}
-        report.counts = save_reviews(session, items, lookup, run_id=report.run_id)
-    with sessions() as session:
-        finish_run(session, report.run_id, finish_reason="finished",
-                   stats={"item_scraped_count": len(items)}, counts=report.counts,
-                   dropped=dict(report.bad))
+    reason = "finished"
+    try:
+        with sessions.begin() as session:
+            lookup = {item.publication: publications.lookup(item.publication) for item in items}
+            report.counts = save_reviews(session, items, lookup, run_id=report.run_id)
+    except Exception:
+        reason = "store_failed"  # the run is closed as failed, not left "running"
+        raise
+    finally:
+        with sessions() as session:
+            finish_run(session, report.run_id, finish_reason=reason,
+                       stats={"item_scraped_count": len(items)}, counts=report.counts,
+                       dropped=dict(report.bad))
     return report
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,12 +33,12 @@ from aggregator.items import ReviewItem
 from aggregator.urls import canonical_url, pick_canonical
 
 from ..outlets import read_outlet, reading_for
+from ..outlets.reading import squash
 from .review_page import Page, reviews_on_page
 from .schema_org import Graph, microdata_to_nodes
 
 logger = logging.getLogger(__name__)
 
-WHITESPACE = re.compile(r"\s+")
 RATING_CLASS_XPATH = (
     "//*[self::article or self::main or self::header]"
     "//*[contains(@class, 'rating') or contains(@class, 'stars') or contains(@class, 'grade')]"
@@ -53,10 +52,6 @@ MAX_PARAGRAPHS = 300
 STANDFIRST_XPATH = ("(//*[contains(@class, 'standfirst') or contains(@class, 'dek')"
                     " or contains(@class, 'subtitle') or contains(@class, 'subheading')])[1]")
 EMPHASIS_TAGS = frozenset({"em", "i", "cite"})
-
-
-def squash(text: str | None) -> str:
-    return WHITESPACE.sub(" ", text or "").strip()
 
 
 class StructuredDataSpider(scrapy.Spider):

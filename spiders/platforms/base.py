@@ -33,6 +33,7 @@ from scrapy.spiderloader import get_spider_loader
 from aggregator.db.runs import OK_FINISH_REASONS
 from aggregator.db.session import ensure_schema, make_engine, resolve_database_url, session_factory
 from aggregator.fetch_state import FetchStates, parse_since
+from aggregator.films import film_key
 from aggregator.items import ReviewItem
 from aggregator.publication_discovery import search_url_for
 from aggregator.publications import Publication, load_registry
@@ -45,15 +46,30 @@ outlet_progress = object()
 
 
 def title_words(text: str) -> list[str]:
+    """The words of `text` folded as film titles are compared (aggregator.films.film_key:
+    case, diacritics, "&", hyphens, Roman numerals), so "Amélie"/"Amelie" and "Rocky II"/
+    "Rocky 2 review" match."""
+    try:
+        return film_key(text or "").split()
+    except ValueError:  # no letter or digit
+        return []
+
+
+def _plain_words(text: str) -> list[str]:
+    # film_key joins "Spider-Man" into one word; an entry may spell it "Spider Man"
     return re.findall(r"\w+", (text or "").casefold().replace("’", "'"))
 
 
 def may_be_about(film: str, text: str | None) -> bool:
-    """An entry whose title holds every word of the film's title may be about it (the film
-    pipeline decides; this only spares fetching the entries that cannot be)."""
-    wanted = [w for w in title_words(film) if w not in ("the", "a", "an")] or title_words(film)
-    present = set(title_words(text or ""))
-    return bool(wanted) and all(word in present for word in wanted)
+    """An entry whose title holds every word of the film's title, under either folding, may
+    be about it (the film pipeline decides; this only spares fetching the entries that
+    cannot be, so it errs towards fetching)."""
+    for words in (title_words, _plain_words):
+        wanted = [w for w in words(film) if w not in ("the", "a", "an")] or words(film)
+        present = set(words(text or ""))
+        if wanted and all(word in present for word in wanted):
+            return True
+    return False
 
 
 class PlatformSpider(StructuredDataSpider):

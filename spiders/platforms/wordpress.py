@@ -154,9 +154,9 @@ class WordPressReader:
             if states is not None:
                 states.fetched(link, status=200, etag=None, last_modified=None, lastmod=modified)
             for item in verdict.items:
-                yield self._finish(item, key, response.url)
+                yield self._finish(item, key)
 
-    def _finish(self, item: ReviewItem, publication: str, api_url: str) -> ReviewItem:
+    def _finish(self, item: ReviewItem, publication: str) -> ReviewItem:
         item.spider = self.name
         item.publication = publication
         item.source_format = "wordpress-rest"
