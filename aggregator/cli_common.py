@@ -11,7 +11,10 @@ import sys
 from aggregator.db.session import ensure_schema, make_engine, resolve_database_url, session_factory
 
 EXIT_OK, EXIT_EMPTY_RUN, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2, 2
-EXIT_REJECTED = 1  # `aggregator rating`: the string is not a rating it can read
+EXIT_REFUSED = 1
+"""The command understood and declined: `rating` (not a rating it can read), `critic merge ID ID`
+(the evidence says two people), `train-verdicts` (too few labelled examples)."""
+EXIT_REJECTED = EXIT_REFUSED
 
 
 def _open(args, *, default: str | None = None):

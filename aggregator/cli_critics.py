@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import sys
 
-from aggregator.cli_common import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, _open, _open_for
+from aggregator.cli_common import EXIT_NOT_FOUND, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, _open, _open_for
 
-EXIT_REFUSED = 1  # `critic merge ID ID`: the evidence says two people (see --force)
 
 
 def cmd_critic_merge(args) -> int:

@@ -15,9 +15,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from aggregator.cli_common import EXIT_OK, EXIT_USAGE, _open
-
-EXIT_TOO_FEW = 1
+from aggregator.cli_common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, _open
 
 
 def cmd_train_verdicts(args) -> int:
@@ -52,7 +50,7 @@ def cmd_train_verdicts(args) -> int:
         except TrainingError as error:
             print(f"aggregator train-verdicts: not trained: {error} (MIN_TRAINING = {MIN_TRAINING}); "
                   "the lexicon fallback stays in use", file=sys.stderr)  # fmt: skip
-            return EXIT_TOO_FEW
+            return EXIT_REFUSED
         skipped = ", ".join(f"{reason} {n:,}" for reason, n in sorted(model.skipped.items())) or "none"
         print(f"examples used: {model.trained_on:,} (skipped: {skipped})")
         if "accuracy" in metrics:

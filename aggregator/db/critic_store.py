@@ -25,7 +25,7 @@ Films: aggregator.db.film_store.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,28 +40,10 @@ from aggregator.critic_identity import (
     same_critic,
 )
 from aggregator.critics import person_key, preferred_spelling
+from aggregator.db.batching import CHUNK, chunks, insert_ignoring_duplicates  # noqa: F401  (importable from here)
+from aggregator.db.batching import dialect_insert as _insert  # noqa: F401
 from aggregator.db.models import Critic, CriticAlias, CriticProfile, critic_key
 from aggregator.items import ReviewItem
-
-CHUNK = 500
-
-
-def chunks(values: Sequence[Any], size: int = CHUNK):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _insert(session: Session, table):
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
-
-
-def insert_ignoring_duplicates(session: Session, table, rows: list[dict[str, Any]]) -> None:
-    for chunk in chunks(rows):
-        session.execute(_insert(session, table).on_conflict_do_nothing(), list(chunk))
 
 
 # --- critics -----------------------------------------------------------------------------------

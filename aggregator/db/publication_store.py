@@ -1,40 +1,21 @@
 """Get-or-create of a batch's publications (moved out of aggregator.db.upsert), and the
-helpers the store shares: `_insert` (insert … on conflict for the backend) and `_chunks`."""
+batching helpers of aggregator.db.batching under the names the store imports."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from aggregator.db.batching import CHUNK  # noqa: F401  (importable from here too)
+from aggregator.db.batching import chunks as _chunks
+from aggregator.db.batching import dialect_insert as _insert
 from aggregator.db.models import Publication
 from aggregator.db.provisional_outlets import provisional_rows
 from aggregator.items import ReviewItem
-
-CHUNK = 500
-"""Rows per IN (...) list: far below SQLite's bound-parameter limit."""
-
-
-# --- get-or-create ---------------------------------------------------------------------------
-
-
-def _insert(session: Session, table: Table):
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    elif dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:  # pragma: no cover - make_engine refuses other backends
-        raise NotImplementedError(f"upsert is not implemented for {dialect}")
-    return insert(table)
-
-
-def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def _get_or_create(
