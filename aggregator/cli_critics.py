@@ -12,6 +12,18 @@ import sys
 from aggregator.cli_common import EXIT_NOT_FOUND, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, _open, _open_for
 
 
+def refusal_exit_code(error: Exception) -> int:
+    """The exit code of a merge by hand that was not done (a MergeRefused), by its kind."""
+    from aggregator.db.critic_merge import CriticNotFound, ProfilesConflict, SameCriticTwice
+
+    if isinstance(error, CriticNotFound):
+        return EXIT_NOT_FOUND
+    if isinstance(error, SameCriticTwice):  # two ids that are one: a mistake in the arguments
+        return EXIT_USAGE
+    if isinstance(error, ProfilesConflict):
+        return EXIT_REFUSED
+    raise TypeError(f"no exit code for the merge refusal {type(error).__name__}") from error
+
 
 def cmd_critic_merge(args) -> int:
     from aggregator.db.critic_merge import MergeRefused, merge_critics, merge_stored_critics
@@ -36,7 +48,7 @@ def cmd_critic_merge(args) -> int:
                                              dry_run=args.dry_run)
                 except MergeRefused as error:
                     print(f"aggregator critic merge: {error}", file=sys.stderr)
-                    return EXIT_NOT_FOUND if str(error).startswith("no critic") else EXIT_REFUSED
+                    return refusal_exit_code(error)
                 merges = [merge]
             else:
                 merges = merge_stored_critics(session, dry_run=args.dry_run)

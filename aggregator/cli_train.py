@@ -6,7 +6,8 @@
 
 From the database: the stored reviews with text whose verdict came from a rating, a label or a
 person (aggregator.infer_training.TRAINING_SOURCES). From a CSV: the named columns (labels
-POSITIVE/NEGATIVE, Fresh/Rotten, positive/mixed/negative, 1/0). Prints the examples used, the
+POSITIVE/NEGATIVE, Fresh/Rotten, positive/mixed/negative, 1/0; the --group column is the film,
+whose other labels are each row's film consensus). Prints the examples used, the
 held-out accuracy and macro-F1, and the version stored; refuses below MIN_TRAINING.
 """
 
@@ -79,7 +80,9 @@ def register(commands, common) -> None:
     train.add_argument("--csv", type=Path, metavar="FILE", help="train on a labelled CSV instead of the database")
     train.add_argument("--text", metavar="COLUMN", help="the CSV's text column")
     train.add_argument("--label", metavar="COLUMN", help="the CSV's label column")
-    train.add_argument("--group", metavar="COLUMN", help="the CSV's film column: held-out rows are whole films")
+    train.add_argument("--group", metavar="COLUMN",
+                       help="the CSV's film column: held-out rows are whole films, and each row's film "
+                            "consensus (its film's other labels) is learnt from")  # fmt: skip
     train.add_argument("--publication", metavar="COLUMN",
                        help="the CSV's outlet-name column: the model learns each outlet's fresh rate")
     train.add_argument("--critic", metavar="COLUMN",

@@ -157,9 +157,10 @@ class TrainingSet:
     verdicts: list[str]
     skipped: Counter
     """Examples not used, by reason: "unknown_label", "no_text"."""
-    keys: dict[str, list[str | None]] = field(default_factory=dict)
-    """{"publication": […], "critic": […]}: each kept example's outlet / critic key
-    (`prior_key`), for the kinds given."""
+    keys: dict[str, list] = field(default_factory=dict)
+    """{"publication": […], "critic": […], "film": […]}: each kept example's outlet / critic
+    key (`prior_key`) and film consensus tally (aggregator.infer_priors.as_tally), for the
+    kinds given."""
 
 
 def training_set(
@@ -169,6 +170,8 @@ def training_set(
     skipping (and counting) the unusable."""
     if len(texts) != len(labels):
         raise TrainingError(f"{len(texts)} texts but {len(labels)} labels")
+    from aggregator.infer_priors import CONSENSUS_KIND, as_tally
+
     keys = {kind: list(values) for kind, values in (keys or {}).items() if values is not None}
     for kind, values in keys.items():
         if len(values) != len(texts):
@@ -185,7 +188,7 @@ def training_set(
             kept_texts.append(text)  # type: ignore[arg-type]
             kept_verdicts.append(verdict)
             for kind, values in keys.items():
-                kept_keys[kind].append(prior_key(values[number]))
+                kept_keys[kind].append(as_tally(values[number]) if kind == CONSENSUS_KIND else prior_key(values[number]))
     return TrainingSet(kept_texts, kept_verdicts, skipped, kept_keys)
 
 
@@ -246,15 +249,19 @@ class LexiconModel:
         compound, cues = self.features(text)
         return _sigmoid(intercept + compound_weight * compound + cue_weight * cues)
 
-    uses_priors = False
-    """The fallback reads the text only (no outlet or critic fresh rates)."""
+    uses_priors = uses_consensus = False
+    """The fallback reads the text only (no outlet or critic fresh rates, no film consensus)."""
 
-    def infer(self, text: str | None, publication: object = None, critic: object = None) -> Inference | None:
+    def infer(
+        self, text: str | None, publication: object = None, critic: object = None, film: object = None
+    ) -> Inference | None:
         if not readable(text):
             return None
         return inference_from_probability(self.p_fresh(text), self.label)  # type: ignore[arg-type]
 
-    def infer_many(self, texts: Iterable[str | None], publications=None, critics=None) -> list[Inference | None]:
+    def infer_many(
+        self, texts: Iterable[str | None], publications=None, critics=None, films=None
+    ) -> list[Inference | None]:
         return [self.infer(text) for text in texts]
 
 
@@ -285,15 +292,18 @@ def train_verdict_model(
     minimum: int = MIN_TRAINING,
     publications: Sequence[object] | None = None,
     critics: Sequence[object] | None = None,
+    films: Sequence[object] | None = None,
 ):
     """A trained text model from labelled texts (labels as `normalise_label` reads them).
     With `publications` / `critics` (one outlet / critic per text: a key string or anything
     with `.key`), the model also learns each outlet's and critic's fresh rate and reads it
-    beside the text (`LinearTextModel.priors`). Raises TrainingError when fewer than `minimum`
-    usable examples remain, or one class only."""
+    beside the text (`LinearTextModel.priors`); with `films` (one film consensus tally per
+    text: (fresh, reviews) of the other reviews of its film, e.g. from
+    aggregator.infer_priors.leave_one_out_tallies), how much the film's consensus weighs.
+    Raises TrainingError when fewer than `minimum` usable examples remain, or one class only."""
     from aggregator.infer_linear import train_linear_model
 
-    data = training_set(texts, labels, {"publication": publications, "critic": critics})
+    data = training_set(texts, labels, {"publication": publications, "critic": critics, "film": films})
     skipped = ", ".join(f"{reason} {n}" for reason, n in sorted(data.skipped.items()))
     if len(data.texts) < minimum:
         raise TrainingError(

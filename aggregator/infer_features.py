@@ -12,7 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from aggregator.infer_lexicon import NEGATION_SCOPE, SCOPE_END, WIDE_NEGATORS, normalise_text, tokens
+from aggregator.infer_lexicon import (
+    NEGATION_SCOPE,
+    SCOPE_END,
+    WIDE_NEGATORS,
+    normalise_text,
+    tokens,
+)
 from aggregator.verdicts import CONTRASTS
 
 

@@ -18,7 +18,9 @@ gave on the real sample is in docs/verdicts.md.
 Two more things are learnt from the training data and stored with the model: the p_fresh from
 which it calls fresh (`threshold`, aggregator.infer_calibration, chosen on out-of-fold chances
 for a balance of accuracy and macro-F1), and, when the examples come with their outlet and
-critic, those keys' fresh rates (`priors`, aggregator.infer_priors), read as extra features.
+critic, those keys' fresh rates (`priors`, aggregator.infer_priors), read as extra features;
+when they come with their film's consensus (the other reviews' given calls), how much that
+weighs (the consensus itself is given at inference, never stored in the model).
 """
 
 from __future__ import annotations
@@ -35,13 +37,18 @@ from aggregator.infer import (
     Inference,
     TrainingError,
     inference_from_probability,
-    prior_key,
     readable,
 )
 from aggregator.infer_calibration import calibrate
 from aggregator.infer_features import FeatureBlock, analyse_words, fit_blocks  # noqa: F401 (analyse_words: re-exported)
 from aggregator.infer_lexicon import LEXICON_FEATURES, lexicon_features, tokens
-from aggregator.infer_priors import DEFAULT_STRENGTH, PRIOR_KINDS, FreshRates, out_of_fold_columns
+from aggregator.infer_priors import (
+    CONSENSUS_KIND,
+    DEFAULT_STRENGTH,
+    PRIOR_KINDS,
+    FreshRates,
+    out_of_fold_columns,
+)
 
 FORMAT = "aggregator.verdict-model/1"
 TRAINED_NAME = "tfidf-linear"
@@ -120,13 +127,20 @@ class LinearTextModel:
 
     @property
     def uses_priors(self) -> bool:
-        """True when the model reads outlet/critic keys (`infer(text, publication, critic)`)."""
+        """True when the model reads outlet/critic keys or the film's consensus
+        (`infer(text, publication, critic, film)`)."""
         return bool(self.priors)
+
+    @property
+    def uses_consensus(self) -> bool:
+        """True when the model reads the film's consensus (`infer(..., film=(fresh, reviews))`)."""
+        return any(rates.kind == CONSENSUS_KIND for rates in self.priors)
 
     def features(self, texts: Sequence[str], keys: dict[str, Sequence[object]] | None = None, prior_columns=None):
         """Feature rows: the text's, then one column per fresh rate in `priors`, read from
-        `keys` ({kind: one key per text}; a kind not given reads 0, "unknown"), or
-        `prior_columns` as given (training's out-of-fold values)."""
+        `keys` ({kind: one key per text, or for "film" one (fresh, reviews) tally per text};
+        a kind not given reads 0, "unknown"), or `prior_columns` as given (training's
+        out-of-fold values)."""
         from scipy.sparse import csr_matrix, hstack
 
         text_part = self.text_features(texts)
@@ -134,10 +148,7 @@ class LinearTextModel:
             return text_part
         if prior_columns is None:
             keys = keys or {}
-            prior_columns = np.column_stack([
-                rates.column(None if keys.get(rates.kind) is None else [prior_key(k) for k in keys[rates.kind]],
-                             len(texts))
-                for rates in self.priors])  # fmt: skip
+            prior_columns = np.column_stack([rates.column(keys.get(rates.kind), len(texts)) for rates in self.priors])
         return hstack([text_part, csr_matrix(np.asarray(prior_columns).reshape(len(texts), -1))]).tocsr()
 
     def text_features(self, texts: Sequence[str]):
@@ -165,23 +176,26 @@ class LinearTextModel:
         probabilities = shifted / shifted.sum(axis=1, keepdims=True)
         return probabilities[:, self.classes.index("positive")], probabilities
 
-    def infer(self, text: str | None, publication: object = None, critic: object = None) -> Inference | None:
+    def infer(
+        self, text: str | None, publication: object = None, critic: object = None, film: object = None
+    ) -> Inference | None:
         """The verdict of `text`; `publication` / `critic` (key strings or anything with
-        `.key`) let a model with `priors` read their fresh rates too (unknown or absent: the
-        text alone)."""
-        return self.infer_many([text], [publication], [critic])[0]
+        `.key`) let a model with `priors` read their fresh rates too, `film` (the film's
+        consensus: (fresh, reviews) of its other reviews with a given verdict) lets it read
+        that (unknown or absent: the text alone)."""
+        return self.infer_many([text], [publication], [critic], [film])[0]
 
     def infer_many(
         self, texts: Iterable[str | None], publications: Sequence[object] | None = None,
-        critics: Sequence[object] | None = None,
+        critics: Sequence[object] | None = None, films: Sequence[object] | None = None,
     ) -> list[Inference | None]:  # fmt: skip
         texts = list(texts)
         results: list[Inference | None] = [None] * len(texts)
         wanted = [index for index, text in enumerate(texts) if readable(text)]
         if not wanted:
             return results
-        keys = {kind: [given[index] for index in wanted]
-                for kind, given in (("publication", publications), ("critic", critics)) if given is not None}  # fmt: skip
+        given_kinds = (("publication", publications), ("critic", critics), (CONSENSUS_KIND, films))
+        keys = {kind: [given[index] for index in wanted] for kind, given in given_kinds if given is not None}
         p_fresh, by_class = self.probabilities([texts[index] for index in wanted], keys)  # type: ignore[misc]
         for row, index in enumerate(wanted):
             classes = None if by_class is None else dict(zip(self.classes, map(float, by_class[row])))
@@ -246,8 +260,9 @@ def train_linear_model(
     """Fit the model on normalised verdicts ("positive"/"mixed"/"negative"). Three classes
     when at least spec["min_mixed"] examples are "mixed", else fresh (positive) against the
     rest, with mixed counted as not fresh. `keys` ({"publication"/"critic": one `prior_key`
-    per text}) add the outlets' and critics' fresh rates (aggregator.infer_priors) when
-    spec["priors"] is set and some key is known."""
+    per text; "film": one leave-one-out consensus tally per text}) add the outlets' and
+    critics' fresh rates and the film consensus (aggregator.infer_priors) when spec["priors"]
+    is set and some key or tally is known."""
     spec = {**DEFAULT_SPEC, **(spec or {})}
     mixed = sum(verdict == "mixed" for verdict in verdicts)
     three_classes = mixed >= spec["min_mixed"] and len(set(verdicts)) == 3
@@ -264,7 +279,8 @@ def train_linear_model(
     fresh = [verdict == "positive" for verdict in verdicts]
     strength = float(spec.get("priors") or 0.0)
     kinds = [kind for kind in PRIOR_KINDS if strength and any((keys or {}).get(kind) or ())]
-    priors = [FreshRates.learn(kind, keys[kind], fresh, strength) for kind in kinds]  # type: ignore[index]
+    priors = [FreshRates.learn(kind, keys[kind] if kind != CONSENSUS_KIND else (), fresh, strength)  # type: ignore[index]
+              for kind in kinds]  # fmt: skip
     width = _text_width(blocks, lexicon_weight) + len(priors)
     model = LinearTextModel(blocks=blocks, coef=np.zeros((1, width)), intercept=np.zeros(1), classes=classes,
                             lexicon_weight=lexicon_weight, priors=priors)  # fmt: skip

@@ -5,8 +5,12 @@
   person's manual call), never "inferred" (a model must not learn from its own output). The
   label is the fresh call where there is one, else the verdict; each review's outlet
   (`Publication.key`) and first-named critic (`Critic.key`), the keys the crawl passes to
-  `decide`, so that the model also learns their fresh rates (aggregator.infer_priors).
-- `labelled_from_csv`: a labelled CSV a user brings (text and label columns named).
+  `decide`, so that the model also learns their fresh rates (aggregator.infer_priors), and
+  its film's consensus without it (aggregator.db.film_consensus), so that it learns how much
+  that weighs.
+- `labelled_from_csv`: a labelled CSV a user brings (text and label columns named; with a
+  group column, the group is the film, and each row's film consensus is read from the other
+  rows' labels of its group).
 - `train_and_measure`: held-out accuracy and macro-F1 of the fresh call on a split by film
   (films the model did not see, as in benchmarks/verdicts.py), then the model trained on all
   examples, the figures kept in its `metrics`.
@@ -23,10 +27,19 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aggregator.db.film_consensus import film_tallies, without_own
 from aggregator.db.models import Critic, Publication, Review, ReviewCritic
-from aggregator.infer import MIN_TRAINING, TrainingError, normalise_label, readable, train_verdict_model
+from aggregator.infer import (
+    MIN_TRAINING,
+    TrainingError,
+    normalise_label,
+    readable,
+    train_verdict_model,
+)
+from aggregator.infer_priors import leave_one_out_tallies
+from aggregator.verdicts import GIVEN_SOURCES
 
-TRAINING_SOURCES = ("rating", "label", "text", "manual")
+TRAINING_SOURCES = GIVEN_SOURCES
 HOLDOUT_SHARE = 0.2
 
 
@@ -39,6 +52,8 @@ class Labelled:
     publications: list[str | None] | None = None
     critics: list[str | None] | None = None
     """Each example's outlet and critic key, when known (from the database)."""
+    films: list[tuple[int, int] | None] | None = None
+    """Each example's film consensus (fresh, reviews) without the example itself, when known."""
 
 
 def labelled_from_database(session: Session) -> Labelled:
@@ -56,11 +71,13 @@ def labelled_from_database(session: Session) -> Labelled:
         .where(Review.verdict_source.in_(TRAINING_SOURCES), Review.text.is_not(None))
         .order_by(Review.id)
     )  # fmt: skip
-    data = Labelled([], [], [], [], [])
+    data = Labelled([], [], [], [], [], [])
+    tallies = film_tallies(session)
     for review_id, film_id, text, fresh, verdict, publication, critic in session.execute(query):
         label = fresh if fresh is not None else verdict
         if not readable(text) or label is None:
             continue
+        data.films.append(without_own(tallies.get(film_id), "rating", fresh))  # type: ignore[union-attr]
         data.texts.append(text)
         data.labels.append(label)
         data.groups.append(f"film {film_id}" if film_id is not None else f"review {review_id}")
@@ -99,6 +116,9 @@ def labelled_from_csv(path: Path, text_column: str, label_column: str, group_col
                     data.critics.append(_critic_key(row[critic_column]))  # type: ignore[union-attr]
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise CsvError(f"cannot read {path}: {error}") from error
+    if group_column:
+        verdicts = [normalise_label(label) for label in data.labels]
+        data.films = leave_one_out_tallies(data.groups, [None if v is None else v == "positive" for v in verdicts])
     return data
 
 
@@ -156,7 +176,8 @@ def train_and_measure(data: Labelled, *, seed: int = 0, minimum: int = MIN_TRAIN
               if readable(text) and normalise_label(label) is not None]  # fmt: skip
     def keys(rows: Sequence[int] | None) -> dict[str, object]:
         return {kind: (values if rows is None else [values[i] for i in rows])
-                for kind, values in (("publications", data.publications), ("critics", data.critics))
+                for kind, values in (("publications", data.publications), ("critics", data.critics),
+                                     ("films", data.films))
                 if values is not None}  # fmt: skip
 
     if len(usable) < minimum:

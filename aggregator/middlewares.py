@@ -4,7 +4,9 @@ A request a platform spider made for a discovered entry carries `meta["discovery
 incremental crawl (`conditional` true) it is sent with the ETag / Last-Modified the server
 gave the last time (If-None-Match / If-Modified-Since); a 304 is counted as unchanged
 (`aggregator/discovery/unchanged/not_modified` when the page held a review) and goes no further. Every 200 and 304 of such
-a request is remembered (validators, the entry's date), to be stored at the end of the crawl.
+a request is remembered (validators, the entry's date), to be stored at the end of the crawl
+once the page's outcome is settled: a 304 at once, a 200 when its reviews were stored or it
+held none. The stored state is read for the request's URL only (its listing read it already).
 Requests of other spiders pass untouched. Scrapy's HTTP cache (AGGREGATOR_HTTP_CACHE) is a
 separate, local mechanism.
 """

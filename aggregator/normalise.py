@@ -155,7 +155,8 @@ def identify_film(item: ReviewItem) -> FilmGuess:
 
 
 def rate_review(
-    item: ReviewItem, publication=None, learnt_scale: str | None = None, habits=None, model=None
+    item: ReviewItem, publication=None, learnt_scale: str | None = None, habits=None, model=None,
+    consensus: tuple[int, int] | None = None,
 ) -> str:
     """Fill rating, score, verdict and fresh; returns the rating reader's reason code:
     "ok", "scale_learnt" (read on `learnt_scale`, the scale learnt from the outlet's other
@@ -169,7 +170,9 @@ def rate_review(
     .FreshHabits, learnt from stored reviews) lets the outlet's and critic's habits make the
     fresh call where the critic did not. `model` (aggregator.infer.VerdictModel) reads a
     verdict from the text of a review that states no rating or label (source "inferred");
-    aggregator.inferred_verdicts.no_verdict_reason says why a review got none.
+    aggregator.inferred_verdicts.no_verdict_reason says why a review got none. `consensus`
+    is the film's (fresh, reviews) tally of its other reviews with a given verdict
+    (aggregator.db.film_consensus), which a model trained with it reads beside the text.
     """
     rating, reason = None, "absent"
     registry_scale = getattr(publication, "scale", None)
@@ -187,7 +190,7 @@ def rate_review(
                 reason = learnt_reason
     critic = critic_key(item.critics[0]) if item.critics else None
     decision = decide(rating=rating, label=item.label_raw, text=item.text, publication=publication,
-                      critic=critic, habits=habits, model=model)
+                      critic=critic, habits=habits, model=model, consensus=consensus)
     if rating is None and decision.source == "text":
         stated = stated_in_text(item.text, registry_scale)
         if isinstance(stated, Rating):  # a rating written in the text is kept like any other

@@ -43,6 +43,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from aggregator.db.film_consensus import film_tallies, without_own
 from aggregator.db.history import learn_habits
 from aggregator.db.models import (
     Publication,
@@ -217,12 +218,15 @@ def _renormalise_batch(
     )
     rows = [dict(row) for row in session.execute(stmt).mappings()]
     old_critics = _critic_links(session, ids)
+    tallies = (film_tallies(session, {row["film_id"] for row in rows if row["film_id"] is not None})
+               if getattr(model, "uses_consensus", False) else {})  # fmt: skip
     fit: list[tuple[dict[str, Any], ReviewItem]] = []
     for row in rows:
         report.reviews += 1
         entry = entries.get(row["publication"])
+        consensus = without_own(tallies.get(row["film_id"]), row["verdict_source"], row["fresh"])
         item, reason = renormalised_item(
-            row, entry, report.learnt_scales.get(row["publication"]), habits, model
+            row, entry, report.learnt_scales.get(row["publication"]), habits, model, consensus
         )
         if reason == "scale_learnt":
             report.scale_learnt += 1
@@ -295,10 +299,12 @@ def _renormalise_batch(
 
 
 def renormalised_item(
-    row: Mapping[str, Any], entry: Any, learnt_scale: str | None, habits=None, model=None
+    row: Mapping[str, Any], entry: Any, learnt_scale: str | None, habits=None, model=None,
+    consensus: tuple[int, int] | None = None,
 ) -> tuple[ReviewItem, str]:
     """The item the pipelines would make of the stored raw values of `row`, and the rating
-    reader's reason code (see aggregator.normalise.rate_review)."""
+    reader's reason code (see aggregator.normalise.rate_review); `consensus` is the film's
+    tally without the review itself (aggregator.db.film_consensus)."""
     item = ReviewItem(
         url=row["url"], page_url=row.get("page_url"), spider=row.get("spider"),
         publication=row["publication"],
@@ -309,7 +315,7 @@ def renormalised_item(
         item.rating_raw = None  # rate_review takes it from the text again
     normalise_critics(item, _outlet_names(entry, item.publication_raw))
     identify_film(item)
-    reason = rate_review(item, entry, learnt_scale, habits, model)
+    reason = rate_review(item, entry, learnt_scale, habits, model, consensus)
     date_review(item)
     return item, reason
 

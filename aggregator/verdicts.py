@@ -17,7 +17,9 @@
    to read → source "inferred": the model's verdict, fresh call and confidence (its estimate
    that the fresh call matches the critic's own), fresh_rule "inferred"; the crawl and
    `aggregator renormalise` pass the newest stored trained model, else the lexicon fallback
-   (aggregator.infer.load_verdict_model), unless AGGREGATOR_INFER_VERDICTS is off;
+   (aggregator.infer.load_verdict_model), unless AGGREGATOR_INFER_VERDICTS is off; a
+   model trained with it also reads the film's `consensus` (fresh, reviews) of the other
+   reviews whose verdict was given (`GIVEN_SOURCES`: never an inferred one);
 7. otherwise no decision: Decision(None, None, None, None); aggregator.inferred_verdicts
    .no_verdict_reason says why ("no_text": nothing to read, e.g. an audio-only post).
 A "manual" verdict (`aggregator verdict set`) is never decided here: the store and
@@ -67,6 +69,10 @@ class Decision:
 
 
 NO_DECISION = Decision(None, None, None, None)
+
+GIVEN_SOURCES = ("rating", "label", "text", "manual")
+"""Verdict sources that are the critic's, the outlet's or a person's call, not a model's: what
+a verdict model learns from and what a film's consensus counts (aggregator.db.film_consensus)."""
 
 RATING_CONFIDENCE = 1.0
 LABEL_CONFIDENCE = 1.0
@@ -286,6 +292,7 @@ def decide(
     *,
     habits: FreshHabits | None = None,
     model: object = None,
+    consensus: tuple[int, int] | None = None,
 ) -> Decision:
     """The verdict of a review from what it states; see the module docstring for the order.
 
@@ -297,6 +304,8 @@ def decide(
     own; without them the default table decides, as before. `model` (anything with
     `infer(text) -> Inference | None`, aggregator.infer) reads a verdict from the prose of a
     review that states none (step 6); without it such a review gets no decision.
+    `consensus` is the film's (fresh, reviews) tally of its other reviews with a given verdict,
+    read by a model that learnt to (aggregator.infer_priors); None: unknown.
     """
     scale = _publication_scale(publication)
     if isinstance(rating, str):
@@ -325,7 +334,7 @@ def decide(
         return Decision(stated[0], stated[1], "text", TEXT_CONFIDENCE, "own_call")
     if model is not None:
         if getattr(model, "uses_priors", False):  # it learnt outlets' and critics' fresh rates
-            inference = model.infer(text, publication=_key(publication), critic=_key(critic))
+            inference = model.infer(text, publication=_key(publication), critic=_key(critic), film=consensus)
         else:
             inference = model.infer(text)
         if inference is not None:

@@ -10,7 +10,10 @@ models learn from the other films' quotes only. Prints accuracy and macro-F1 of 
 call (mean over the splits, [min-max]) and reviews/s of `infer_many` on the held-out quotes
 for: always positive, the lexicon fallback, the shipped trained model reading the text alone,
 the same model trained and read with each quote's outlet and critic (their fresh rates, from
-the training films only: `publicationName`, `criticPageUrl` else `criticName`), and with --variants the
+the training films only: `publicationName`, `criticPageUrl` else `criticName`), the same again
+with the film's consensus (of the film's OTHER reviews that carry a score, how many the score
+makes fresh: `originalScore` read by aggregator.verdicts.decide, never a critic's own call,
+which is the label; a crawl reads the same from the stored reviews), and with --variants the
 configurations tried (docs/verdicts.md keeps the table); with --curve, the shipped model
 trained on only N of the training films' quotes (the learning curve behind MIN_TRAINING).
 """
@@ -29,7 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aggregator.infer import fallback_model, train_verdict_model
+from aggregator.infer_priors import leave_one_out_tallies
 from aggregator.infer_training import fresh_metrics
+from aggregator.verdicts import decide
 from benchmarks.ratings import BenchmarkError, default_csv_path
 
 ACCURACY_GOAL, MACRO_F1_GOAL, SPEED_GOAL = 0.82, 0.78, 5_000
@@ -43,6 +48,8 @@ class Quote:
     publication: str = ""
     critic: str = ""
     """The critic's RT page (`criticPageUrl`), else the name: the key of the critic's fresh rate."""
+    consensus: tuple[int, int] | None = None
+    """(fresh, reviews) of the film's other reviews with a score: the film consensus."""
 
 
 def load_quotes(path: Path) -> tuple[list[Quote], Counter]:
@@ -58,16 +65,25 @@ def load_quotes(path: Path) -> tuple[list[Quote], Counter]:
         missing = {"movieId", "quote", "scoreSentiment"} - set(reader.fieldnames or ())
         if missing:
             raise BenchmarkError(f"{path} lacks the columns {sorted(missing)}")
-        for row in reader:
-            if row["scoreSentiment"] not in ("POSITIVE", "NEGATIVE"):
-                left_out["no_call"] += 1
-            elif not row["quote"].strip():
-                left_out["no_quote"] += 1
-            else:
-                quotes.append(Quote(row["movieId"], html.unescape(row["quote"]), row["scoreSentiment"] == "POSITIVE",
-                                    row.get("publicationName") or "",
-                                    row.get("criticPageUrl") or row.get("criticName") or ""))  # fmt: skip
+        rows = list(reader)
+    consensus = leave_one_out_tallies([row["movieId"] for row in rows], [_score_call(row) for row in rows])
+    for row, tally in zip(rows, consensus):
+        if row["scoreSentiment"] not in ("POSITIVE", "NEGATIVE"):
+            left_out["no_call"] += 1
+        elif not row["quote"].strip():
+            left_out["no_quote"] += 1
+        else:
+            quotes.append(Quote(row["movieId"], html.unescape(row["quote"]), row["scoreSentiment"] == "POSITIVE",
+                                row.get("publicationName") or "",
+                                row.get("criticPageUrl") or row.get("criticName") or "", tally))  # fmt: skip
     return quotes, left_out
+
+
+def _score_call(row: dict[str, str]) -> bool | None:
+    """The fresh call the review's own score makes (None without a score it can read)."""
+    raw = (row.get("originalScore") or "").strip()
+    decision = decide(rating=raw) if raw else None
+    return decision.fresh if decision is not None and decision.source == "rating" else None
 
 
 def subsample(quotes: list[Quote], films: int, seed: int = 0) -> list[Quote]:
@@ -101,7 +117,7 @@ def _fallback(texts, labels, seed, keys=None):
 def _shipped(texts, labels, seed, keys=None):
     keys = keys or {}
     return train_verdict_model(texts, labels, seed=seed, publications=keys.get("publication"),
-                               critics=keys.get("critic"))  # fmt: skip
+                               critics=keys.get("critic"), films=keys.get("film"))  # fmt: skip
 
 
 def _variant(spec: dict) -> Trainer:
@@ -109,7 +125,8 @@ def _variant(spec: dict) -> Trainer:
         from aggregator.infer import prior_key
         from aggregator.infer_linear import train_linear_model
 
-        keys = {kind: [prior_key(key) for key in values] for kind, values in (keys or {}).items()}
+        keys = {kind: values if kind == "film" else [prior_key(key) for key in values]
+                for kind, values in (keys or {}).items()}  # fmt: skip
         return train_linear_model(texts, ["positive" if label else "negative" for label in labels], seed=seed,
                                   spec=spec, keys=keys)  # fmt: skip
 
@@ -127,17 +144,21 @@ def _first(count: int) -> Trainer:
 CURVE = (200, 500, 1000, 2000, 4000)
 
 WITH_PRIORS = "trained model + outlet/critic fresh rates"
+WITH_CONSENSUS = "trained model + fresh rates + film consensus"
 MODELS: dict[str, Trainer] = {
     "always positive": _always_positive,
     "lexicon fallback": _fallback,
     "trained model (shipped)": _shipped,
     WITH_PRIORS: _shipped,
+    WITH_CONSENSUS: _shipped,
 }
 """The side-by-side rows. "trained model (shipped)" reads the text alone (a model trained from
 a CSV, or a review whose critic and outlet it has never seen); the row with the fresh rates is
-the same model trained and read with each quote's outlet and critic, as a model trained from
-the database is by the crawl."""
-WITH_KEYS = {WITH_PRIORS}
+the same model trained and read with each quote's outlet and critic; the last also with the
+film's consensus, as a model trained from the database is read by the crawl."""
+KEY_KINDS = {WITH_PRIORS: ("publication", "critic"), WITH_CONSENSUS: ("publication", "critic", "film")}
+"""What each row's model is given beside the text; the others get the text alone."""
+WITH_KEYS = set(KEY_KINDS)
 
 CHAR = {"ngram": [2, 5], "min_df": 2, "sublinear": True}
 VARIANTS: dict[str, dict] = {
@@ -157,6 +178,9 @@ VARIANTS: dict[str, dict] = {
     "  shipped + fresh rates, fresh from 0.5": {"threshold": None},
     "  shipped + fresh rates, a = 3": {"priors": 3.0},
     "  shipped + fresh rates, a = 30": {"priors": 30.0},
+    "  shipped + fresh rates + film consensus, a = 3": {"priors": 3.0},
+    "  shipped + fresh rates + film consensus, threshold for macro-F1": {"threshold": "macro_f1"},
+    "  shipped + fresh rates + film consensus, balanced class weights": {"class_weight": "balanced"},
 }  # fmt: skip
 VARIANTS_WITH_KEYS = {name for name in VARIANTS if "fresh rates" in name}
 
@@ -175,6 +199,8 @@ def evaluate(quotes: Sequence[Quote], trainers: dict[str, Trainer], folds: int =
     WITH_KEYS and the fresh-rate variants) learn and read each quote's outlet and critic."""
     with_keys_names = set(WITH_KEYS | {f"variant: {name}" for name in VARIANTS_WITH_KEYS}
                           if with_keys is None else with_keys)  # fmt: skip
+    kinds_of = {name: KEY_KINDS.get(name, ("publication", "critic", "film") if "film consensus" in name
+                                    else ("publication", "critic")) for name in with_keys_names}  # fmt: skip
     results = {name: Scores() for name in trainers}
     for seed in range(seeds):
         for held_out in film_folds(quotes, folds, seed):
@@ -183,18 +209,17 @@ def evaluate(quotes: Sequence[Quote], trainers: dict[str, Trainer], folds: int =
             if not train or not test:
                 continue
             texts, labels = [q.text for q in train], [q.fresh for q in train]
-            keys = {"publication": [q.publication for q in train], "critic": [q.critic for q in train]}
             truth = [q.fresh for q in test]
             for name, trainer in trainers.items():
-                with_keys = name in with_keys_names
-                model = trainer(texts, labels, seed, keys if with_keys else None)
+                kinds = kinds_of.get(name, ())
+                keys = {kind: [_key_of(q, kind) for q in train] for kind in kinds}
+                model = trainer(texts, labels, seed, keys or None)
                 started = time.perf_counter()
                 if model is None:
                     calls = [True] * len(test)
                 else:
                     results[name].name = model.label  # type: ignore[attr-defined]
-                    given = ({"publications": [q.publication for q in test], "critics": [q.critic for q in test]}
-                             if with_keys else {})  # fmt: skip
+                    given = {f"{kind}s": [_key_of(q, kind) for q in test] for kind in kinds}
                     inferences = model.infer_many([q.text for q in test], **given)  # type: ignore[attr-defined]
                     calls = [bool(i and i.fresh) for i in inferences]
                     results[name].speed.append(len(test) / max(time.perf_counter() - started, 1e-9))
@@ -202,6 +227,10 @@ def evaluate(quotes: Sequence[Quote], trainers: dict[str, Trainer], folds: int =
                 results[name].accuracy.append(figures["accuracy"])
                 results[name].macro_f1.append(figures["macro_f1"])
     return results
+
+
+def _key_of(quote: Quote, kind: str) -> object:
+    return quote.consensus if kind == "film" else getattr(quote, kind)
 
 
 def _spread(values: list[float], percent: bool) -> str:

@@ -6,6 +6,7 @@ from scrapy import signals
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
 
+from aggregator.db.film_consensus import CrawlConsensus, inferred_urls_of_films
 from aggregator.db.history import learn_habits, scale_counts_by_publication
 from aggregator.db.session import (
     ensure_schema,
@@ -21,6 +22,7 @@ from aggregator.inferred_verdicts import (
 )
 from aggregator.normalise import rate_review
 from aggregator.ratings import OutletScales
+from aggregator.verdicts import GIVEN_SOURCES
 
 from .base import CountingPipeline, crawl_publications
 
@@ -49,6 +51,11 @@ class DecideVerdictPipeline(CountingPipeline):
     under `none/<reason>` ("no_text": nothing to read). With AGGREGATOR_RETRAIN_VERDICTS_AFTER=N
     the model is retrained when the crawl closes, once N new labelled reviews are stored
     (counted under `retrain/<outcome>`).
+
+    A model trained with film consensus (aggregator.db.film_consensus) also reads how the
+    film's other reviews with a given verdict were called, as stored when the crawl opened;
+    when the crawl closes, the inferred reviews of films that got new given verdicts in this
+    crawl are read again with the stored consensus (counted as `consensus_refreshed`).
     """
 
     component = "verdict"
@@ -64,6 +71,8 @@ class DecideVerdictPipeline(CountingPipeline):
         self.read_before_learnt: dict[str, list[str]] = {}
         self.habits = None
         self.model = None
+        self.consensus = CrawlConsensus()
+        self.films_with_new_calls: set[str] = set()
         settings = self.crawler.settings
         if stores_reviews(settings):
             self.database_url = resolve_database_url(
@@ -76,6 +85,8 @@ class DecideVerdictPipeline(CountingPipeline):
                     self.scales = OutletScales(scale_counts_by_publication(session))
                     self.habits = learn_habits(session)
                     self.model = run_verdict_model(session, settings)
+                    if getattr(self.model, "uses_consensus", False):
+                        self.consensus = CrawlConsensus.load(session)
             finally:
                 engine.dispose()
         else:  # no database to read a trained model from
@@ -90,8 +101,10 @@ class DecideVerdictPipeline(CountingPipeline):
         has_scale = bool(getattr(publication, "scale", None))
         reason = rate_review(
             item, publication, None if has_scale else self.scales.learnt(key), self.habits,
-            self.model,
+            self.model, self.consensus.lookup(item.film_key, item.film_year),
         )
+        if item.verdict_source in GIVEN_SOURCES and item.fresh is not None and item.film_key:
+            self.films_with_new_calls.add(item.film_key)
         if reason == "scale_learnt":
             self.count("scale_learnt")
         elif reason not in ("ok", "absent"):
@@ -111,6 +124,7 @@ class DecideVerdictPipeline(CountingPipeline):
         if self.database_url is None:
             return
         self.reread_on_learnt_scales()
+        self.refresh_inferred_with_consensus()
         self.retrain_verdict_model()
 
     def reread_on_learnt_scales(self) -> None:
@@ -142,6 +156,26 @@ class DecideVerdictPipeline(CountingPipeline):
                 "could not re-read %d ratings on their outlets' learnt scales",
                 len(urls),
             )
+        finally:
+            engine.dispose()
+
+    def refresh_inferred_with_consensus(self) -> None:
+        """Inferred reviews of the films this crawl gave new calls, read again now that those
+        calls are stored (an item inferred before them read the consensus as it was)."""
+        if not (self.films_with_new_calls and getattr(self.model, "uses_consensus", False)):
+            return
+        from aggregator.renormalise import renormalise
+
+        engine = make_engine(self.database_url)
+        try:
+            with session_factory(engine)() as session:
+                urls = inferred_urls_of_films(session, self.films_with_new_calls)
+            if urls:
+                report = renormalise(session_factory(engine), lookup=self.publications.lookup, urls=urls,
+                                     verdict_model=self.model)  # fmt: skip
+                self.count("consensus_refreshed", report.changed["verdict"])
+        except Exception:  # the reviews are stored; `aggregator renormalise` can do it later
+            logger.exception("could not re-read inferred verdicts with their films' consensus")
         finally:
             engine.dispose()
 

@@ -8,7 +8,8 @@ from scrapy import signals
 
 from aggregator.db.session import ensure_schema, make_engine, resolve_database_url, session_factory
 from aggregator.db.runs import finish_run, start_run
-from aggregator.db.upsert import UpsertCounts, save_reviews
+from aggregator.db.upsert import UpsertCounts, item_problem, save_reviews
+from aggregator.fetch_state import reviews_stored
 
 from .base import CountingPipeline, crawl_publications
 
@@ -36,6 +37,8 @@ class StoreReviewsPipeline(CountingPipeline):
         # the crawl goes on parsing (the database driver releases the GIL while it works).
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-reviews")
         self.pending: list[Future] = []
+        self.stored_urls: set[str] = set()
+        """Reviews written or confirmed: a discovery crawl marks their pages as fetched."""
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def open_spider(self):
@@ -61,6 +64,7 @@ class StoreReviewsPipeline(CountingPipeline):
         for future in self.pending:
             await asyncio.wrap_future(future)
         self.writer.shutdown()
+        self.crawler.signals.send_catch_log(reviews_stored, urls=frozenset(self.stored_urls))
 
     def flush(self):
         if not self.buffer:
@@ -81,6 +85,8 @@ class StoreReviewsPipeline(CountingPipeline):
             logger.exception("could not store a batch of %d reviews", len(batch))
             return
         self.counts += counts
+        # save_reviews skips exactly the items item_problem refuses; the rest are in the database.
+        self.stored_urls.update(item.url for item in batch if item_problem(item) is None)
         for name in ("new", "updated", "unchanged"):
             self.crawler.stats.set_value(f"aggregator/reviews/{name}", getattr(self.counts, name))
         # Stored without a film (two same-title candidates, no evidence): `aggregator film unresolved`.

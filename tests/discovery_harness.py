@@ -57,19 +57,61 @@ class Sites:
         data["sites"][host].update(values)
         self.path.write_text(json.dumps(data), encoding="utf-8")
 
-    def crawl(self, db: str, *args: str, whole_registry: bool = False) -> subprocess.CompletedProcess:
+    def crawl(self, db: str, *args: str, whole_registry: bool = False,
+              observe: Path | None = None) -> subprocess.CompletedProcess:
         """`aggregator crawl` over the fixture registry layered on the packaged one. Unless
         `whole_registry` (or the test names its own --publication), only the fixture outlets
         of the registry files given are crawled: the packaged outlets are real sites, now
-        discovered through their robots.txt, which a test must not reach."""
+        discovered through their robots.txt, which a test must not reach. With `observe`, the
+        crawl's reads of the fetch_state table and its stats are written there (`observed`)."""
         env = {**os.environ, **self.fixtures.environment, "AGGREGATOR_LOG_LEVEL": "WARNING"}
         env.pop("AGGREGATOR_PUBLICATIONS", None)
         files = [DISCOVERY_PUBLICATIONS] + [Path(a) for flag, a in zip(args, args[1:]) if flag == "--publications"]
         only = [] if whole_registry or "--publication" in args else [
             arg for key in fixture_keys(files) for arg in ("--publication", key)]
-        command = [str(BIN / "aggregator"), "crawl", "--db", db, "--publications", str(DISCOVERY_PUBLICATIONS),
+        program = [sys.executable, "-c", OBSERVER, str(observe)] if observe else [str(BIN / "aggregator")]
+        command = [*program, "crawl", "--db", db, "--publications", str(DISCOVERY_PUBLICATIONS),
                    *FAST, *only, *args]
         return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
+
+
+OBSERVER = """
+import json, sys
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+import aggregator.crawling
+
+seen = {"reads": [], "stats": {}}
+
+def fetch_state_reads(conn, cursor, statement, parameters, context, executemany):
+    if statement.lstrip().upper().startswith("SELECT") and "fetch_state" in statement:
+        values = parameters.values() if isinstance(parameters, dict) else parameters
+        seen["reads"].append({"sql": statement, "parameters": [str(v) for v in values]})
+
+event.listen(Engine, "before_cursor_execute", fetch_state_reads)
+run_crawl = aggregator.crawling.run_crawl
+
+def observed_run(*args, **kwargs):
+    result = run_crawl(*args, **kwargs)
+    seen["stats"] = {k: v for k, v in result.stats.items() if k.startswith("aggregator/")}
+    return result
+
+aggregator.crawling.run_crawl = observed_run
+from aggregator.cli import main
+try:
+    code = main(sys.argv[2:])
+finally:
+    with open(sys.argv[1], "w", encoding="utf-8") as out:
+        json.dump(seen, out, default=str)
+sys.exit(code)
+"""
+"""`aggregator crawl` in this interpreter, recording every SELECT on fetch_state (statement and
+parameters) and the crawl's aggregator/* stats in the JSON file named by its first argument."""
+
+
+def observed(path: Path) -> dict:
+    """What an observed crawl recorded: {"reads": [{"sql", "parameters"}], "stats": {...}}."""
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def fixture_keys(files) -> list[str]:

@@ -13,6 +13,7 @@ if str(REPO_ROOT) not in sys.path:  # `pytest` run without `python -m` from the 
 
 from benchmarks.verdicts import (  # noqa: E402
     MODELS,
+    WITH_CONSENSUS,
     WITH_PRIORS,
     Quote,
     evaluate,
@@ -46,7 +47,7 @@ def test_the_quotes_carry_their_outlet_and_critic(real_quotes):
     assert len({quote.critic for quote in quotes}) > 1000
 
 
-def test_only_the_rates_row_is_given_the_keys():
+def test_only_the_rates_rows_are_given_the_keys_and_only_the_last_the_consensus():
     # each trainer records whether it was handed the training quotes' outlet/critic keys
     seen = {}
 
@@ -56,11 +57,36 @@ def test_only_the_rates_row_is_given_the_keys():
             return None
         return train
 
-    quotes = [Quote(f"film{n % 4}", "text", n % 3 > 0, f"outlet {n % 5}", f"critic {n % 7}") for n in range(40)]
-    evaluate(quotes, {"text only": recorder("text only"), WITH_PRIORS: recorder(WITH_PRIORS)}, folds=2)
+    quotes = [Quote(f"film{n % 4}", "text", n % 3 > 0, f"outlet {n % 5}", f"critic {n % 7}", (n % 3, 9))
+              for n in range(40)]  # fmt: skip
+    names = ("text only", WITH_PRIORS, WITH_CONSENSUS)
+    evaluate(quotes, {name: recorder(name) for name in names}, folds=2)
     assert seen["text only"] is None
     assert set(seen[WITH_PRIORS]) == {"publication", "critic"}
     assert len(seen[WITH_PRIORS]["critic"]) == 20 and seen[WITH_PRIORS]["critic"][0].startswith("critic ")
+    assert set(seen[WITH_CONSENSUS]) == {"publication", "critic", "film"}
+    assert all(tally[1] == 9 for tally in seen[WITH_CONSENSUS]["film"])
+
+
+def test_the_film_consensus_counts_the_films_other_scores_never_a_label(tmp_path):
+    path = tmp_path / "reviews.csv"
+    path.write_text(
+        "movieId,quote,scoreSentiment,originalScore,publicationName,criticName\n"
+        "kites,Warm and witty.,POSITIVE,3/4,The Heron Quarterly,Ada Quill\n"
+        "kites,A slog.,NEGATIVE,1/4,The Gull Review,Bo Pike\n"
+        "kites,Fine.,NEGATIVE,,The Gull Review,Cy Reed\n"  # no score: counts in no tally
+        "salt,Grand.,POSITIVE,A-,The Heron Quarterly,Ada Quill\n",
+        encoding="utf-8",
+    )
+    quotes, _ = load_quotes(path)
+    assert [quote.consensus for quote in quotes] == [(0, 1), (1, 1), (1, 2), (0, 0)]
+
+
+@pytest.mark.shared
+def test_most_real_quotes_read_a_consensus(real_quotes):
+    quotes, _ = real_quotes
+    assert all(quote.consensus is not None for quote in quotes)
+    assert sum(quote.consensus[1] >= 20 for quote in quotes) > 0.9 * len(quotes)
 
 
 def test_folds_hold_out_whole_films():
@@ -74,13 +100,13 @@ def test_folds_hold_out_whole_films():
 def test_the_benchmark_runs_on_a_subsample(real_quotes):
     quotes = subsample(real_quotes[0], films=12)
     results = evaluate(quotes, MODELS, folds=3)
-    always, lexicon, trained, with_rates = (results[name] for name in MODELS)
+    always, lexicon, trained, with_rates, with_consensus = (results[name] for name in MODELS)
     share_fresh = sum(q.fresh for q in quotes) / len(quotes)
     assert len(always.accuracy) == 3
     assert sum(always.accuracy) / 3 == pytest.approx(share_fresh, abs=0.05)
     assert lexicon.name.startswith("lexicon@") and trained.name.startswith("tfidf-linear@")
-    assert with_rates.name.startswith("tfidf-linear@")
-    for scores in (lexicon, trained, with_rates):
+    assert with_rates.name.startswith("tfidf-linear@") and with_consensus.name.startswith("tfidf-linear@")
+    for scores in (lexicon, trained, with_rates, with_consensus):
         assert all(0.0 <= value <= 1.0 for value in scores.accuracy + scores.macro_f1)
         assert len(scores.speed) == 3 and min(scores.speed) > 0
     # a model that reads the text must tell rotten from fresh better than always-positive does
@@ -92,7 +118,7 @@ def test_the_command_prints_the_table(shared_dir, capsys):
     csv_path = shared_dir / "scores" / "rt-critic-reviews" / "critic_reviews.csv"
     assert main(["--csv", str(csv_path), "--sample", "8", "--folds", "2"]) == 0
     out = capsys.readouterr().out
-    for row in ("always positive", "lexicon fallback", "trained model (shipped)", WITH_PRIORS,
+    for row in ("always positive", "lexicon fallback", "trained model (shipped)", WITH_PRIORS, WITH_CONSENSUS,
                 "goals for the trained model"):
         assert row in out
 

@@ -111,8 +111,10 @@ def test_training_from_the_database(db_engine, capsys):
     assert model.infer(HELD_OUT[0][0]).fresh and not model.infer(HELD_OUT[3][0]).fresh
     # it learnt the outlet's and each critic's fresh rate from the same reviews, under the keys
     # the crawl passes to decide (Publication.key, critic_key of the byline)
-    assert model.uses_priors and [rates.kind for rates in model.priors] == ["publication", "critic"]
-    outlet_rates, critic_rates = model.priors
+    # … and how much each film's consensus (its other reviews' given calls) weighs
+    assert model.uses_priors and [rates.kind for rates in model.priors] == ["publication", "critic", "film"]
+    outlet_rates, critic_rates, film_consensus = model.priors
+    assert model.uses_consensus and film_consensus.counts == {}  # tallies come from the database
     fresh_by_critic = {key: [0, 0] for key in ("wren halloway", "corvin ashdown")}
     for number, (_, label) in enumerate(pairs):
         tally = fresh_by_critic["wren halloway" if number % 2 == 0 else "corvin ashdown"]
@@ -154,8 +156,8 @@ def test_a_csv_with_outlet_and_critic_columns_teaches_their_fresh_rates(db_engin
     assert main(["train-verdicts", "--db", url, "--csv", str(path), "--text", "blurb", "--label", "call",
                  "--group", "film", "--publication", "outlet", "--critic", "critic"]) == 0
     model = load_verdict_model(db_engine)
-    assert model.uses_priors
-    outlet_rates, critic_rates = model.priors
+    assert model.uses_priors and model.uses_consensus  # --group names the film: its consensus too
+    outlet_rates, critic_rates, _ = model.priors
     assert set(critic_rates.counts) == {critic_key("Mira Okafor-Lund")}
     assert sum(count[1] for count in critic_rates.counts.values()) == 260
     assert main(["train-verdicts", "--db", url, "--critic", "critic"]) == 2

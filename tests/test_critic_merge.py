@@ -6,12 +6,22 @@ All outlets and critics here are fictional.
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from aggregator.cli import main
+from aggregator.cli_common import EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_USAGE
 from aggregator.critic_identity import CriticEvidence, plan_critic_merges
-from aggregator.db.critic_merge import load_critics, merge_stored_critics
+from aggregator.db.critic_merge import (
+    CriticNotFound,
+    MergeRefused,
+    ProfilesConflict,
+    SameCriticTwice,
+    load_critics,
+    merge_critics,
+    merge_stored_critics,
+)
 from aggregator.db.models import CriticProfile, Review, ReviewCritic
 from tests.factories import outlet
 from tests.test_identity_store import GAZETTE, authors_of, critics_of, item, save
@@ -179,6 +189,60 @@ def test_merge_by_hand_refuses_two_people_unless_forced(db_engine, capsys):
     assert main(["critic", "merge", str(lantern), str(third), "--force", "--db", url]) == 0
     assert "forced" in capsys.readouterr().out
     assert critic_ids(db_engine) == [min(lantern, gazette, third)]
+
+
+def test_merge_by_hand_raises_one_exception_type_per_refusal(db_engine):
+    save(db_engine, item(1), item(3, THIRD, publication="third-eye"))
+    lantern = critic_id(db_engine, "Wren Halloway", "daily-lantern")
+    third = critic_id(db_engine, "Wren Halloway", "third-eye")
+    add_profile(db_engine, lantern, "critics.example/people/wren-halloway", "daily-lantern")
+    add_profile(db_engine, third, "critics.example/people/wren-halloway-2", "third-eye")
+    with Session(db_engine) as session:
+        with pytest.raises(CriticNotFound, match="no critic with id 999999"):
+            merge_critics(session, lantern, 999999)
+        with pytest.raises(SameCriticTwice, match="is the same critic"):
+            merge_critics(session, lantern, lantern)
+        with pytest.raises(ProfilesConflict, match="two people; --force"):
+            merge_critics(session, lantern, third)
+    for refusal in (CriticNotFound, SameCriticTwice, ProfilesConflict):
+        assert issubclass(refusal, MergeRefused)  # callers catching MergeRefused catch all three
+    assert len(critic_ids(db_engine)) == 2
+
+
+def test_merge_by_hand_exit_codes_and_messages(db_engine, capsys):
+    save(db_engine, item(1), item(3, THIRD, publication="third-eye"))
+    lantern = critic_id(db_engine, "Wren Halloway", "daily-lantern")
+    third = critic_id(db_engine, "Wren Halloway", "third-eye")
+    add_profile(db_engine, lantern, "critics.example/people/wren-halloway", "daily-lantern")
+    add_profile(db_engine, third, "critics.example/people/wren-halloway-2", "third-eye")
+    url = url_of(db_engine)
+    capsys.readouterr()
+
+    assert main(["critic", "merge", str(lantern), "999999", "--db", url]) == EXIT_NOT_FOUND
+    assert capsys.readouterr().err == "aggregator critic merge: no critic with id 999999\n"
+    assert main(["critic", "merge", str(lantern), str(lantern), "--db", url]) == EXIT_USAGE
+    assert capsys.readouterr().err == f"aggregator critic merge: critic {lantern} is the same critic\n"
+    assert main(["critic", "merge", str(lantern), str(third), "--db", url]) == EXIT_REFUSED
+    assert "different profile pages on one site" in capsys.readouterr().err
+    assert len(critic_ids(db_engine)) == 2
+
+
+@pytest.mark.parametrize(("refusal", "message", "code"), [
+    # each message worded like another kind of refusal: the type decides, not the text
+    (ProfilesConflict, "no critic with id 7", EXIT_REFUSED),
+    (CriticNotFound, "different profile pages on one site: two people", EXIT_NOT_FOUND),
+    (SameCriticTwice, "no critic with id 7", EXIT_USAGE),
+])
+def test_merge_exit_code_follows_the_refusal_type_not_its_wording(
+        db_engine, capsys, monkeypatch, refusal, message, code):
+    import aggregator.db.critic_merge as critic_merge
+
+    def refuse(*args, **kwargs):
+        raise refusal(message)
+
+    monkeypatch.setattr(critic_merge, "merge_critics", refuse)
+    assert main(["critic", "merge", "1", "2", "--db", url_of(db_engine)]) == code
+    assert capsys.readouterr().err == f"aggregator critic merge: {message}\n"
 
 
 def test_critic_show_lists_outlets_profiles_aliases_and_reviews(db_engine, capsys):

@@ -135,6 +135,18 @@ def test_a_spider_refuses_a_publication_it_cannot_serve(tmp_path):
         _spider(FeedsSpider, tmp_path, publications="nowhere")
 
 
+def test_a_page_is_placed_in_a_crawled_outlet_by_the_registry_domain_lookup(tmp_path):
+    outlet_of = _spider(FeedsSpider, tmp_path, publications="quarry-gazette").outlet_of
+    for url in (f"{QUARRY}/arts/x.html", "http://quarrygazette.example/arts/x.html",
+                "https://archive.quarrygazette.example/x", "http://WWW.QuarryGazette.example./x",
+                # a Wayback capture is a page of the outlet it captured (aggregator.urls)
+                f"https://web.archive.org/web/20261129063000/{QUARRY}/arts/x.html"):
+        assert getattr(outlet_of(url), "key", None) == "quarry-gazette", url
+    for url in (f"{NORTHLIGHT}/reviews/x/",  # an outlet of the registry, not of this crawl
+                "http://notquarrygazette.example/x", "http://quarrygazette.example.evil.example/x", "not a url"):
+        assert outlet_of(url) is None, url
+
+
 QUARRY_REVIEWS = {
     f"{QUARRY}/arts/2026/11/29/review-the-salt-meridian.html":
         ("quarry-gazette", ("Dagny Fairweather-Oyelaran",), "The Salt Meridian", None, "B+", 83.0, "2026-11-29"),

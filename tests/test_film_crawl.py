@@ -189,6 +189,26 @@ def test_rt_url_goes_with_film_and_names_a_rotten_tomatoes_page(tmp_path):
     assert elsewhere.returncode == 2 and "is not a Rotten Tomatoes page" in elsewhere.stderr
 
 
+@pytest.mark.parametrize(("url", "accepted"), [
+    ("https://www.rottentomatoes.com/m/x", True),
+    ("http://rottentomatoes.com/m/x", True),
+    ("https://editorial.rottentomatoes.com/m/x", True),
+    ("https://web.archive.org/web/20110801000000/http://www.rottentomatoes.com/m/x", True),
+    ("https://www.rottentomatoes.com.evil.example/m/x", False),
+    ("https://notrottentomatoes.com/m/x", False),
+    ("www.rottentomatoes.com/m/x", False),  # no scheme: not a URL to request
+    ("http://www.quarrygazette.example/m/x", False),
+])
+def test_rt_url_is_told_by_its_registered_domain(url, accepted):
+    from aggregator.spiders.platforms.discover import DiscoverSpider
+
+    if accepted:
+        DiscoverSpider.check_rt_url(url)
+    else:
+        with pytest.raises(ValueError, match="is not a Rotten Tomatoes page"):
+            DiscoverSpider.check_rt_url(url)
+
+
 @pytest.mark.parametrize(("film", "entry", "fetched"), [
     ("The Salt Meridian", "Review: The Salt Meridian", True),
     ("The Salt Meridian", "Meridian review", False),

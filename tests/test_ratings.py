@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import math
 import re
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -215,6 +218,34 @@ def test_rating_is_frozen_and_comparable() -> None:
         rating.score = 10.0  # type: ignore[misc, union-attr]
     assert rating == Rating("3/4", 3.0, 4.0, 0.0, "stars/4", 75.0)
     assert hash(rating) == hash(Rating("3/4", 3.0, 4.0, 0.0, "stars/4", 75.0))
+
+
+# The Rating type and its score live in aggregator.rating_scores; callers import them from
+# aggregator.ratings, which must keep offering every name they use.
+_NAMES_CALLERS_IMPORT = (
+    "FRESH_FROM", "LEARN_MIN_RATINGS", "LEARN_MIN_SHARE", "LEARNABLE_KINDS", "LETTER_POINTS",
+    "NEGATIVE_BELOW", "OutletScales", "POSITIVE_FROM", "REASONS", "REASON_TEXT", "Rating",
+    "explain_rating", "explain_rating_parts", "learned_scale", "parse_rating",
+    "rating_from_parts", "verdict_for_score",
+)  # fmt: skip
+
+
+def test_every_public_name_is_importable_from_ratings() -> None:
+    import aggregator.rating_scores as rating_scores
+    import aggregator.ratings as ratings
+
+    missing = [name for name in _NAMES_CALLERS_IMPORT if not hasattr(ratings, name)]
+    assert missing == []
+    assert set(_NAMES_CALLERS_IMPORT) <= set(ratings.__all__)
+    assert ratings.Rating is rating_scores.Rating
+    assert ratings.verdict_for_score is rating_scores.verdict_for_score
+
+
+@pytest.mark.parametrize("first", ["aggregator.rating_scores", "aggregator.ratings"])
+def test_rating_modules_import_in_either_order(first: str) -> None:
+    # A fresh interpreter: an import cycle shows only when the other module is not loaded yet.
+    code = f"import {first}; import aggregator.ratings; import aggregator.rating_scores"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
 
 
 # --- structured data ----------------------------------------------------------------------

@@ -31,8 +31,14 @@ from aggregator.critic_identity import (
     profiles_conflict,
 )
 from aggregator.critics import person_key, preferred_spelling
-from aggregator.db.critic_store import chunks, insert_ignoring_duplicates
-from aggregator.db.models import Critic, CriticAlias, CriticProfile, ReviewCritic, critic_key
+from aggregator.db.batching import chunks, insert_ignoring_duplicates
+from aggregator.db.models import (
+    Critic,
+    CriticAlias,
+    CriticProfile,
+    ReviewCritic,
+    critic_key,
+)
 
 
 @dataclass
@@ -67,7 +73,21 @@ class Merge:
 
 
 class MergeRefused(ValueError):
-    """A merge asked for by hand that the evidence forbids, or of critics that do not exist."""
+    """A merge asked for by hand that is not done; the subclass says why, the message says
+    it to a person."""
+
+
+class CriticNotFound(MergeRefused):
+    """An id that names no stored critic."""
+
+
+class SameCriticTwice(MergeRefused):
+    """The same id given twice: there is nothing to merge."""
+
+
+class ProfilesConflict(MergeRefused):
+    """The two critics' profile pages differ on one site: the evidence says two people
+    (`force` overrides it)."""
 
 
 def load_critics(session: Session, ids: Iterable[int] | None = None) -> list[StoredCritic]:
@@ -174,19 +194,20 @@ def manual_merge_check(a: StoredCritic, b: StoredCritic) -> tuple[bool, str]:
 def merge_critics(session: Session, into_id: int, other_id: int, *, force: bool = False,
                   dry_run: bool = False) -> tuple[Merge, str]:
     """Merge stored critic `other_id` into `into_id` by hand (the lower id is kept, as the
-    automatic merge keeps the oldest row). Raises MergeRefused for a missing critic, the same
-    id twice, or profiles that say two people (unless `force`). Returns the merge and the rule
+    automatic merge keeps the oldest row). Raises CriticNotFound for a missing critic,
+    SameCriticTwice for the same id twice, and ProfilesConflict for profiles that say two
+    people (unless `force`); all three are MergeRefused. Returns the merge and the rule
     that allowed it ("shared_profile", …, "by_hand", or "forced")."""
     if into_id == other_id:
-        raise MergeRefused(f"critic {into_id} is the same critic")
+        raise SameCriticTwice(f"critic {into_id} is the same critic")
     found = {c.id: c for c in load_critics(session, [into_id, other_id])}
     missing = [i for i in (into_id, other_id) if i not in found]
     if missing:
-        raise MergeRefused("no critic with id " + ", ".join(map(str, missing)))
+        raise CriticNotFound("no critic with id " + ", ".join(map(str, missing)))
     keep, gone = found[min(into_id, other_id)], found[max(into_id, other_id)]
     allowed, rule = manual_merge_check(keep, gone)
     if not allowed and not force:
-        raise MergeRefused(
+        raise ProfilesConflict(
             f"critic {keep.id} {keep.name!r} and critic {gone.id} {gone.name!r} have different "
             f"profile pages on one site ({', '.join(sorted(keep.profiles))} vs "
             f"{', '.join(sorted(gone.profiles))}): two people; --force merges them anyway")

@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from aggregator.db.batching import chunks as _chunks
 from aggregator.db.critic_store import _insert
-from aggregator.db.critic_store import chunks as _chunks
 from aggregator.db.critic_store import (
     insert_ignoring_duplicates as _insert_ignoring_duplicates,
 )

@@ -26,8 +26,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from aggregator.db.batching import chunks as _chunks
 from aggregator.db.models import Review
-from aggregator.db.publication_store import _chunks
 from aggregator.items import ReviewItem
 
 # Fields the outlet's page wins on, in groups taken whole from one side; the first field of a

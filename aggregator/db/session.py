@@ -191,9 +191,16 @@ def _connection_error_naming_url(url: URL):
     return handle
 
 
+RUN_CACHE = "run_cache"
+"""Session.info key of a dict shared by every session of one session_factory (one store run),
+for what the store reads once per run rather than once per batch
+(aggregator.db.provisional_outlets)."""
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     # expire_on_commit=False: callers read rows after the per-batch commit without reloading.
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    # sessionmaker copies `info` into each session shallowly: the RUN_CACHE dict is shared.
+    return sessionmaker(bind=engine, expire_on_commit=False, info={RUN_CACHE: {}})
 
 
 # --- migrations ----------------------------------------------------------------------------

@@ -118,15 +118,22 @@ def _published(item: ReviewItem) -> date | None:
     return value.date() if isinstance(value, datetime) else value
 
 
+_INFERRED_CALL = frozenset({"verdict", "fresh", "confidence"})
+
+
 def content_hash(item: ReviewItem) -> str:
     """Hash of what the page said and what the pipelines made of it (not page_url/spider:
-    fetching the same review from another address is not a change)."""
+    fetching the same review from another address is not a change). An inferred call is left
+    out: it moves with the model and the film's consensus (aggregator.db.film_consensus), not
+    with the page, and an unchanged page must stay "unchanged"; `aggregator renormalise` and
+    the crawl's close (aggregator.pipelines.decide_verdict) keep inferred calls current."""
+    inferred = item.verdict_source == "inferred"
     payload = {
         "publication": item.publication,
         "critics": list(item.critics),
         "film": [item.film_title, item.film_year, item.film_key],
         "published": _published(item),
-        **{name: getattr(item, name) for name in _HASHED_ITEM_FIELDS},
+        **{name: getattr(item, name) for name in _HASHED_ITEM_FIELDS if not (inferred and name in _INFERRED_CALL)},
         # A listing's own fields, only where set: hashes of other reviews stay as they were.
         **{name: getattr(item, name) for name in ("listed_at", "top_critic") if getattr(item, name) is not None},
     }
@@ -157,6 +164,7 @@ def get_film_ids(session: Session, items: Sequence[ReviewItem]) -> dict[str, int
 
 _EXISTING_COLUMNS = (
     Review.id, Review.url, Review.content_hash, Review.verdict_source, Review.film_link_manual,
+    *(getattr(Review, name) for name in sorted(_INFERRED_CALL)),
 )  # fmt: skip
 # Set by `aggregator film link`: a crawl keeps them while film_link_manual is true.
 MANUAL_FILM_FIELDS = ("film_id", "film_unresolved", "film_key", "film_match")
@@ -253,6 +261,7 @@ def save_reviews(
     counts.updated += len(changed)
     counts.unchanged += len(unchanged_ids)
     _touch(session, unchanged_ids, run_id, now)
+    _refresh_inferred_calls(session, [batch[url] for url in sorted(existing) if is_same[url]], existing)
 
     for item in [batch[url] for url in inserted] + changed:
         reason = films[item.url].unresolved
@@ -319,6 +328,19 @@ def _update_changed(session, items, existing, values, run_id, now) -> None:
         session.execute(_insert(session, ReviewRevision.__table__), revisions)
     for _, rows in sorted(by_columns.items()):  # one executemany per column set
         session.execute(update(Review), sorted(rows, key=lambda row: row["id"]))
+
+
+def _refresh_inferred_calls(session: Session, items: Sequence[ReviewItem], existing) -> None:
+    """An unchanged page's inferred call as the crawl read it now (a newer model, a film
+    consensus that moved): written in place, without a revision, the review still unchanged."""
+    rows = [
+        {"id": existing[item.url]["id"], **{name: getattr(item, name) for name in sorted(_INFERRED_CALL)}}
+        for item in items
+        if item.verdict_source == "inferred" and existing[item.url]["verdict_source"] == "inferred"
+        and any(getattr(item, name) != existing[item.url][name] for name in _INFERRED_CALL)
+    ]  # fmt: skip
+    if rows:
+        session.execute(update(Review), rows)
 
 
 def _touch(session: Session, review_ids: Sequence[int], run_id: int | None, now) -> None:

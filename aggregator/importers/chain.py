@@ -12,7 +12,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aggregator.items import ReviewItem
-from aggregator.normalise import clean_fields, date_review, find_item_critics, identify_film, rate_review
+from aggregator.normalise import (
+    clean_fields,
+    date_review,
+    find_item_critics,
+    identify_film,
+    rate_review,
+)
 from aggregator.publications import Publication, Registry
 from aggregator.validate import review_problems
 
@@ -47,9 +53,10 @@ class ImportPublications:
 
 
 def normalise_item(item: ReviewItem, publications: ImportPublications, habits: Any = None,
-                   model: Any = None) -> list[str]:
+                   model: Any = None, consensus: Any = None) -> list[str]:
     """Run `item` through the chain in place; the validation problems (empty when fit to store),
-    "unknown_publication" when no outlet could be named at all."""
+    "unknown_publication" when no outlet could be named at all. `consensus`
+    (aggregator.db.film_consensus.CrawlConsensus) gives a model that reads it the film's tally."""
     clean_fields(item)
     try:
         item.publication = publications.resolve(item)
@@ -61,6 +68,7 @@ def normalise_item(item: ReviewItem, publications: ImportPublications, habits: A
         names += (item.publication_raw,)
     find_item_critics(item, names)
     identify_film(item)
-    rate_review(item, entry, None, habits, model)
+    tally = consensus.lookup(item.film_key, item.film_year) if consensus is not None else None
+    rate_review(item, entry, None, habits, model, tally)
     date_review(item)
     return review_problems(item)

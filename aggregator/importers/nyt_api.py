@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aggregator.db.film_consensus import CrawlConsensus
 from aggregator.db.history import learn_habits
 from aggregator.db.runs import finish_run, start_run
 from aggregator.db.upsert import UpsertCounts, save_reviews
@@ -116,12 +117,13 @@ def import_nyt_api(path: str | Path, sessions, registry: Registry | None = None)
     with sessions() as session:
         habits = learn_habits(session)
         model = _verdict_model(session)
+        consensus = CrawlConsensus.load(session) if getattr(model, "uses_consensus", False) else None
         report.run_id = start_run(session, f"import:{SOURCE}", {"file": str(path)})
     items = []
     for record in results:
         item, problem = record_to_item(record)
         if item is not None:
-            problems = normalise_item(item, publications, habits, model)
+            problems = normalise_item(item, publications, habits, model, consensus)
             problem = problems[0] if problems else None
             if not problem and item.published_raw and item.published is None:
                 report.unparsed_dates += 1

@@ -22,7 +22,6 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -32,11 +31,11 @@ from scrapy.spiderloader import get_spider_loader
 
 from aggregator.db.runs import OK_FINISH_REASONS
 from aggregator.db.session import ensure_schema, make_engine, resolve_database_url, session_factory
-from aggregator.fetch_state import FetchStates, parse_since
+from aggregator.fetch_state import FetchStates, parse_since, reviews_stored
 from aggregator.films import film_key
 from aggregator.items import ReviewItem
 from aggregator.publication_discovery import search_url_for
-from aggregator.publications import Publication, load_registry
+from aggregator.publications import Publication, Registry, load_registry
 from aggregator.spiders.base.structured_data import StructuredDataSpider
 
 logger = logging.getLogger(__name__)
@@ -86,6 +85,7 @@ class PlatformSpider(StructuredDataSpider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(spider._item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(spider._reviews_stored, signal=reviews_stored)
         crawler.signals.connect(spider._save_fetch_state, signal=signals.spider_closed)
         crawler.signals.connect(spider._ask_undated, signal=signals.spider_idle)
         return spider
@@ -108,6 +108,7 @@ class PlatformSpider(StructuredDataSpider):
                 raise ValueError(f"spider {self.name!r} cannot serve {', '.join(refused)}: "
                                  f"the registry gives no {self.source_name} for it")
         self.outlets: list[Publication] = entries if (keys or not kwargs.get("start_urls")) else []
+        self._outlet_domains = Registry(self.outlets)
         if not kwargs.get("start_urls") and not kwargs.get("url"):
             kwargs["start_urls"] = ",".join(u for p in self.outlets for u in self.entry_points(p))
             if not kwargs["start_urls"]:
@@ -132,11 +133,9 @@ class PlatformSpider(StructuredDataSpider):
         raise NotImplementedError
 
     def outlet_of(self, url: str) -> Publication | None:
-        host = (urlsplit(url).hostname or "").lower()
-        for publication in self.outlets:
-            if any(host == d or host.endswith("." + d) for d in publication.domains):
-                return publication
-        return None
+        """The crawled outlet whose domains hold the URL's host (subdomains and Wayback captures
+        included: the registry's domain lookup)."""
+        return self._outlet_domains.by_domain(url)
 
     def progress(self, publication: str | None, event: str, count: int = 1) -> None:
         key = publication or "?"
@@ -193,6 +192,7 @@ class PlatformSpider(StructuredDataSpider):
                  dict.fromkeys(response.css("main a::attr(href), article a::attr(href)").getall())]
         links = [url for url in links if self.outlet_of(url) is not None and url.split("?")[0].rstrip("/") != here]
         self.progress(publication, "listed", len(links))
+        self.read_states(links)
         for url in links:
             request = self.entry_request(url, lastmod=None, publication=publication)
             if request is not None:
@@ -215,6 +215,16 @@ class PlatformSpider(StructuredDataSpider):
         self._not_downloaded[url] = f"aggregator/discovery/{group}/{why}"
         self.crawler.stats.inc_value(self._not_downloaded[url])
 
+    def read_states(self, urls: Iterable[str]) -> None:
+        """Read the stored states of a listing's candidate entries in a few statements, before
+        they are looked at one by one; only an incremental crawl consults them."""
+        if self.since:
+            self.states().read(urls)
+
+    def in_window(self, dated: datetime | None) -> bool:
+        """An entry so dated is not skipped as older than the window (`entry_request`)."""
+        return not (self.since and dated and dated < self.since)
+
     def states(self) -> FetchStates | None:
         """The stored fetch states (read on first use; None without a database)."""
         if self.fetch_states is None:
@@ -224,6 +234,16 @@ class PlatformSpider(StructuredDataSpider):
             ensure_schema(self._engine)
             self.fetch_states = FetchStates(session_factory(self._engine))
         return self.fetch_states
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
+        """A discovered page, read by the generic reader; once read to its end it is known how
+        many reviews it gave, which its fetch state waits for (aggregator/fetch_state.py)."""
+        reviews = 0
+        for result in super().parse(response, **kwargs):
+            reviews += isinstance(result, ReviewItem)
+            yield result
+        if self.fetch_states is not None and "discovery" in response.meta:
+            self.fetch_states.page_read(response.url, reviews)
 
     def pre_process_page(self, page, response: Response):
         """A page of an outlet whose registry entry names its own spider (`spider =
@@ -259,11 +279,15 @@ class PlatformSpider(StructuredDataSpider):
     def _item_scraped(self, item, response, spider=None):
         if self.fetch_states is not None and response is not None:
             page = _page_of(item, response)
-            self.fetch_states.stored_review(page, item.url)
+            self.fetch_states.review_passed(page, item.url)
             # Another listing's newer date had it fetched after all: stored, not "unchanged".
             counted = self._not_downloaded.pop(page, None)
             if counted:
                 self.crawler.stats.inc_value(counted, -1)
+
+    def _reviews_stored(self, urls, **kwargs):
+        if self.fetch_states is not None:
+            self.fetch_states.reviews_stored(urls)
 
     def _ask_undated(self, spider=None):
         """Every listing is read: request the undated entries no dated entry decided."""
@@ -284,13 +308,15 @@ class PlatformSpider(StructuredDataSpider):
         if self.fetch_states is None:
             return
         try:
-            if reason not in OK_FINISH_REASONS or self.crawler.stats.get_value("aggregator/dropped/store_error"):
-                # What was fetched may not be stored: the next crawl must fetch it again.
+            if reason not in OK_FINISH_REASONS:
+                # Pages may have been fetched and not read: the next crawl must fetch them again.
+                # (Within a crawl that ended well, only pages whose reviews were stored are saved.)
                 logger.warning("fetch state not saved: the crawl ended with %s", reason)
                 return
             saved = self.fetch_states.save()
             self.crawler.stats.set_value("aggregator/discovery/states_saved", saved)
         finally:
+            self.crawler.stats.set_value("aggregator/discovery/states_read", self.fetch_states.rows_read)
             self._engine.dispose()
 
 

@@ -22,6 +22,7 @@ from scrapy.http import Response
 
 from aggregator.publication_discovery import robots_txt_url
 from aggregator.publications import Publication
+from aggregator.urls import registered_domain
 
 from .base import PlatformSpider
 from .feeds import FeedReader
@@ -50,11 +51,13 @@ class DiscoverSpider(WordPressReader, FeedReader, SitemapReader, PlatformSpider)
             raise ValueError(f"no configured publication can be searched for a film ({keys}): none has a "
                              f"WordPress API, a search_url, feeds or sitemaps in the registry")
         if self.rt_url:
-            self.allowed_domains = sorted(set(self.allowed_domains) | {ROTTEN_TOMATOES})
+            # the host the request goes to: Rotten Tomatoes, or the archive of a capture of it
+            self.allowed_domains = sorted(set(self.allowed_domains) | {ROTTEN_TOMATOES, urlsplit(self.rt_url).hostname})
 
     @staticmethod
     def check_rt_url(url: str) -> None:
-        if urlsplit(url).hostname not in (ROTTEN_TOMATOES, f"www.{ROTTEN_TOMATOES}"):
+        """A page of rottentomatoes.com or a subdomain of it, live or a Wayback capture."""
+        if urlsplit(url).scheme not in ("http", "https") or registered_domain(url) != ROTTEN_TOMATOES:
             raise ValueError(f"rt_url {url!r} is not a Rotten Tomatoes page (https://www.{ROTTEN_TOMATOES}/m/…)")
 
     def serves(self, publication: Publication) -> bool:

@@ -85,6 +85,7 @@ class FeedReader:
             return
         self.crawler.stats.inc_value("aggregator/feeds/read")
         self.progress(publication, "listed", len(entries))
+        self.read_states(e.url for e in entries if self.in_window(e.updated or e.published))
         for entry in entries:
             owner = publication or getattr(self.outlet_of(entry.url), "key", None)
             request = self.entry_request(entry.url, lastmod=entry.updated, published=entry.published,

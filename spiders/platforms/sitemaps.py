@@ -26,6 +26,7 @@ from scrapy.http import Response
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
+from aggregator.db.batching import CHUNK
 from aggregator.fetch_state import parse_entry_date
 from aggregator.publication_discovery import period_in_url
 from aggregator.publications import Publication
@@ -188,11 +189,13 @@ class SitemapReader:
         entries = (sorted([e for e in entries if e.date or e.published], key=lambda e: e.date or e.published,
                           reverse=True) + [e for e in entries if not (e.date or e.published)])
         taken = self._sitemap_book()["taken"]
-        for entry in entries:
+        for number, entry in enumerate(entries):
             owner = publication or getattr(self.outlet_of(entry.url), "key", None)
             if self._budget_spent(publication):
                 self.skip(entry.url, "over_cap")
                 continue
+            if number % CHUNK == 0:  # the stored states of the next batch of entries, at once
+                self.read_states(e.url for e in entries[number:number + CHUNK] if self.in_window(e.date or e.published))
             # A sitemap gives no title (a news sitemap does): a film-targeted crawl then judges
             # the entry by its URL's words, rather than fetch the whole site.
             title = entry.title or (urlsplit(entry.url).path.replace("-", " ").replace("/", " ") if self.film else None)

@@ -135,6 +135,8 @@ class WordPressReader:
             for number in range(2, int(pages) + 1 if pages and pages.isdigit() else 2):
                 yield self.listing_request(publication, page=number)
         stats = self.crawler.stats
+        self.read_states(post["link"] for post in posts
+                         if self.in_window(parse_entry_date(_utc(post.get("modified_gmt")))))
         for post in posts:
             stats.inc_value("aggregator/wordpress/api_posts")
             stats.inc_value("aggregator/discovery/entries")
@@ -153,6 +155,7 @@ class WordPressReader:
                 continue
             if states is not None:
                 states.fetched(link, status=200, etag=None, last_modified=None, lastmod=modified)
+                states.page_read(link, len(verdict.items))
             for item in verdict.items:
                 yield self._finish(item, key)
 
