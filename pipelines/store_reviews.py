@@ -8,7 +8,7 @@ from scrapy import signals
 
 from aggregator.db.session import ensure_schema, make_engine, resolve_database_url, session_factory
 from aggregator.db.runs import finish_run, start_run
-from aggregator.db.upsert import UpsertCounts, item_problem, save_reviews
+from aggregator.db.upsert import UpsertCounts, save_reviews
 from aggregator.fetch_state import reviews_stored
 
 from .base import CountingPipeline, crawl_publications
@@ -85,8 +85,7 @@ class StoreReviewsPipeline(CountingPipeline):
             logger.exception("could not store a batch of %d reviews", len(batch))
             return
         self.counts += counts
-        # save_reviews skips exactly the items item_problem refuses; the rest are in the database.
-        self.stored_urls.update(item.url for item in batch if item_problem(item) is None)
+        self.stored_urls.update(counts.urls)
         for name in ("new", "updated", "unchanged"):
             self.crawler.stats.set_value(f"aggregator/reviews/{name}", getattr(self.counts, name))
         # Stored without a film (two same-title candidates, no evidence): `aggregator film unresolved`.

@@ -139,8 +139,8 @@ def review(n: int, film: str, year: int | None, *, score: float | None = None, s
     )  # fmt: skip
 
 
-def store(db_url_engine, items):
-    with session_factory(db_url_engine).begin() as session:
+def store(engine, items):
+    with session_factory(engine).begin() as session:
         return save_reviews(session, items, {HERON.key: HERON})
 
 

@@ -86,6 +86,7 @@ def test_upsert_twice_gives_the_same_rows(db_engine):
         counts = save_reviews(session, [make_item(n) for n in range(5)], PUBLICATIONS, second_run)
         session.commit()
         assert counts == UpsertCounts(unchanged=5)
+        assert counts.urls == {item.url for item in items}  # confirmed unchanged counts as stored
         assert (count(session, Review), count(session, Critic), count(session, Film)) == (5, 1, 1)
         assert count(session, ReviewRevision) == 0
         session.expire_all()
@@ -291,6 +292,7 @@ def test_known_bad_items_are_skipped_with_a_reason(db_engine, changes, reason):
         counts = save_reviews(session, [bad, make_item(1)], PUBLICATIONS)
         session.commit()
         assert counts == UpsertCounts(new=1, skipped={reason: 1})
+        assert counts.urls == {make_item(1).url}  # what a discovery crawl marks as fetched
         assert count(session, Review) == 1
 
 

@@ -5,7 +5,7 @@ a label, a rating stated in the text, a person's call; never an inferred one), h
 fresh: a tally (fresh, reviews). A model trained with consensus tallies
 (aggregator.infer_priors) reads it as one feature, so an unscored review of a film most critics
 liked is likelier read fresh when its text is unsure. On held-out films of the real sample it
-took the trained model from 80.4% to 82.7% (docs/verdicts.md).
+took the trained model from 80.4% to 82.6% (docs/verdicts.md).
 
 - `film_tallies`: {film id: tally} for stored films (renormalise, training);
 - `CrawlConsensus`: the tallies by film key and year, loaded once when a crawl opens, looked

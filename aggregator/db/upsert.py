@@ -64,6 +64,8 @@ class UpsertCounts:
     unresolved_film: dict[str, int] = field(default_factory=dict)
     """Reviews written without a film although they name one, by reason ("ambiguous", …):
     listed by `aggregator film unresolved`."""
+    urls: set[str] = field(default_factory=set, compare=False, repr=False)
+    """The reviews written or confirmed (a discovery crawl marks their pages as fetched)."""
 
     @property
     def stored(self) -> int:
@@ -83,6 +85,7 @@ class UpsertCounts:
             self.unchanged + other.unchanged,
             added(self.skipped, other.skipped),
             added(self.unresolved_film, other.unresolved_film),
+            self.urls | other.urls,
         )
 
 
@@ -205,6 +208,7 @@ def save_reviews(
         pages = save_reviews(session, list(batch.values()), publications, run_id)
         listed = save_reviews(session, list(listed_too.values()), publications, run_id)
         pages.skipped = (counts + pages + listed).skipped  # with the items this call skipped
+        pages.urls |= listed.urls
         return pages
 
     now = utcnow()
@@ -216,6 +220,7 @@ def save_reviews(
     if onto_pages:
         updated, unchanged, revisions = apply_listings(session, onto_pages, stored, run_id, now)
         counts.updated, counts.unchanged = updated, unchanged
+        counts.urls.update(item.url for item in onto_pages)
         if revisions:
             session.execute(_insert(session, ReviewRevision.__table__), revisions)
     if not batch:
@@ -262,6 +267,8 @@ def save_reviews(
     counts.unchanged += len(unchanged_ids)
     _touch(session, unchanged_ids, run_id, now)
     _refresh_inferred_calls(session, [batch[url] for url in sorted(existing) if is_same[url]], existing)
+    counts.urls.update(inserted)
+    counts.urls.update(existing)
 
     for item in [batch[url] for url in inserted] + changed:
         reason = films[item.url].unresolved
