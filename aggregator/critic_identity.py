@@ -48,32 +48,24 @@ _GENERIC_SEGMENTS = {
 # One site's people pages under a singular or a plural folder are one person's page: Rotten
 # Tomatoes moved critic pages from /critic/<slug> (2021 layout) to /critics/<slug> (2024).
 # No site files two people as /author/x and /authors/x, so keys use the plural folder.
+# Stored keys are in this form (migration 0008 folded older ones, with a frozen copy of this
+# table): a change here needs a migration of `critic_profiles` too.
 FOLDER_PLURALS = {
     "critic": "critics", "author": "authors", "profile": "profiles", "contributor": "contributors",
     "writer": "writers", "reviewer": "reviewers", "columnist": "columnists",
     "journalist": "journalists", "user": "users", "person": "people",
 }
-_FOLDER_SINGULARS = {plural: singular for singular, plural in FOLDER_PLURALS.items()}
 
 
 def fold_profile_key(key: str) -> str:
-    """`key` with its first folder in the plural ("site/critic/x" → "site/critics/x"). Keys
-    stored before the folding (migration-free) are folded when compared."""
+    """`key` with its first folder in the plural ("site/critic/x" → "site/critics/x"), as
+    `profile_key` makes every key (stored keys from before the folding were rewritten by
+    migration 0008)."""
     host, _, path = key.partition("/")
     folder, slash, rest = path.partition("/")
     if rest and folder in FOLDER_PLURALS:
         return f"{host}/{FOLDER_PLURALS[folder]}{slash}{rest}"
     return key
-
-
-def profile_key_variants(key: str) -> tuple[str, ...]:
-    """The stored forms a folded key may have: itself and, for a plural folder, the singular
-    (as stored before the folding)."""
-    host, _, path = key.partition("/")
-    folder, slash, rest = path.partition("/")
-    if rest and folder in _FOLDER_SINGULARS:
-        return key, f"{host}/{_FOLDER_SINGULARS[folder]}{slash}{rest}"
-    return (key,)
 
 
 def profile_key(url: str, base: str | None = None) -> str | None:
@@ -106,17 +98,12 @@ class CriticEvidence:
     name: str
     """Canonical name (aggregator.critics.canonical_person_name)."""
     profiles: frozenset[str] = frozenset()
-    """Profile keys (`profile_key`) of the critic's pages and sameAs links."""
+    """Profile keys (`profile_key`, so folded) of the critic's pages and sameAs links."""
     outlets: frozenset[str] = frozenset()
     """Registry keys of outlets where this name has a profile page."""
     bylines: frozenset[tuple[str, str]] = frozenset()
     """(person key, outlet) of every byline met for this record; only `plan_critic_merges`
     uses them (rule 6), `same_critic` does not."""
-
-    def __post_init__(self) -> None:
-        folded = frozenset(fold_profile_key(p) for p in self.profiles)
-        if folded != self.profiles:  # keys stored before the folding
-            object.__setattr__(self, "profiles", folded)
 
     @cached_property
     def key(self) -> str:

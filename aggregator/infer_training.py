@@ -4,13 +4,17 @@
   `verdict_source` in TRAINING_SOURCES (a rating, a label, a rating stated in the text, a
   person's manual call), never "inferred" (a model must not learn from its own output). The
   label is the fresh call where there is one, else the verdict; each review's outlet
-  (`Publication.key`) and first-named critic (`Critic.key`), the keys the crawl passes to
-  `decide`, so that the model also learns their fresh rates (aggregator.infer_priors), and
-  its film's consensus without it (aggregator.db.film_consensus), so that it learns how much
-  that weighs.
+  (`Publication.key`) and first-named critic, keyed by stored critic
+  (aggregator.db.history.critic_rate_keys: namesakes the store keeps apart are two keys, a
+  critic merged across spellings one), so that the model also learns their fresh rates
+  (aggregator.infer_priors); the model says so (`spec["critic_keys"]`), and the crawl
+  reaches that key from a byline through the outlet it is met on
+  (aggregator.db.history.model_critic_identities). And its film's consensus without it
+  (aggregator.db.film_consensus), so that it learns how much that weighs.
 - `labelled_from_csv`: a labelled CSV a user brings (text and label columns named; with a
   group column, the group is the film, and each row's film consensus is read from the other
-  rows' labels of its group).
+  rows' labels of its group). A CSV has no stored critics: its critics are keyed by name
+  (the canonical name's `critic_key`), and a crawl reads such a model with the byline's key.
 - `train_and_measure`: held-out accuracy and macro-F1 of the fresh call on a split by film
   (films the model did not see, as in benchmarks/verdicts.py), then the model trained on all
   examples, the figures kept in its `metrics`.
@@ -28,7 +32,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aggregator.db.film_consensus import film_tallies, without_own
-from aggregator.db.models import Critic, Publication, Review, ReviewCritic
+from aggregator.db.history import STORED_CRITIC_KEYS, critic_rate_keys
+from aggregator.db.models import Publication, Review, ReviewCritic
 from aggregator.infer import (
     MIN_TRAINING,
     TrainingError,
@@ -41,6 +46,8 @@ from aggregator.verdicts import GIVEN_SOURCES
 
 TRAINING_SOURCES = GIVEN_SOURCES
 HOLDOUT_SHARE = 0.2
+NAME_CRITIC_KEYS = "names"
+"""`spec["critic_keys"]` of a model whose critics are keyed by name (a CSV's)."""
 
 
 @dataclass
@@ -54,26 +61,28 @@ class Labelled:
     """Each example's outlet and critic key, when known (from the database)."""
     films: list[tuple[int, int] | None] | None = None
     """Each example's film consensus (fresh, reviews) without the example itself, when known."""
+    critic_keys: str = NAME_CRITIC_KEYS
+    """How `critics` are keyed: by name, or by stored critic (`STORED_CRITIC_KEYS`)."""
 
 
 def labelled_from_database(session: Session) -> Labelled:
     first_critic = (
-        select(ReviewCritic.review_id, Critic.key)
-        .join(Critic, ReviewCritic.critic_id == Critic.id)
+        select(ReviewCritic.review_id, ReviewCritic.critic_id)
         .where(ReviewCritic.position == 0)
         .subquery()
     )
     query = (
         select(Review.id, Review.film_id, Review.text, Review.fresh, Review.verdict, Publication.key,
-               first_critic.c.key)
+               first_critic.c.critic_id)
         .join(Publication, Review.publication_id == Publication.id)
         .outerjoin(first_critic, first_critic.c.review_id == Review.id)
         .where(Review.verdict_source.in_(TRAINING_SOURCES), Review.text.is_not(None))
         .order_by(Review.id)
     )  # fmt: skip
-    data = Labelled([], [], [], [], [], [])
+    data = Labelled([], [], [], [], [], [], critic_keys=STORED_CRITIC_KEYS)
     tallies = film_tallies(session)
-    for review_id, film_id, text, fresh, verdict, publication, critic in session.execute(query):
+    critic_keys = critic_rate_keys(session)
+    for review_id, film_id, text, fresh, verdict, publication, critic_id in session.execute(query):
         label = fresh if fresh is not None else verdict
         if not readable(text) or label is None:
             continue
@@ -82,7 +91,7 @@ def labelled_from_database(session: Session) -> Labelled:
         data.labels.append(label)
         data.groups.append(f"film {film_id}" if film_id is not None else f"review {review_id}")
         data.publications.append(publication)  # type: ignore[union-attr]
-        data.critics.append(critic)  # type: ignore[union-attr]
+        data.critics.append(critic_keys.get(critic_id))  # type: ignore[union-attr]
     return data
 
 
@@ -95,8 +104,9 @@ def labelled_from_csv(path: Path, text_column: str, label_column: str, group_col
                       registry=None) -> Labelled:
     """The CSV's examples. With `publication_column` / `critic_column`, each row also carries
     the keys a crawl would give its review (the registry's key for the outlet's name, a
-    provisional key for an outlet it does not know; the critic's matching key), so the model
-    learns outlet and critic fresh rates the crawl can look up."""
+    provisional key for an outlet it does not know; the critic's matching key of the name: a
+    CSV has no stored critics), so the model learns outlet and critic fresh rates the crawl
+    can look up."""
     columns_asked = (text_column, label_column, group_column, publication_column, critic_column)
     try:
         with Path(path).open(newline="", encoding="utf-8-sig") as handle:
@@ -197,5 +207,7 @@ def train_and_measure(data: Labelled, *, seed: int = 0, minimum: int = MIN_TRAIN
             metrics.update(fresh_metrics(truth, [bool(inference and inference.fresh) for inference in inferences]))
             metrics["always_fresh_accuracy"] = sum(truth) / len(truth)
     model = train_verdict_model(data.texts, data.labels, seed=seed, minimum=minimum, **keys(None))  # type: ignore[arg-type]
+    if data.critics is not None:  # how a crawl must key the critics it hands the model
+        model.spec = {**model.spec, "critic_keys": data.critic_keys}
     model.metrics = {**metrics, "skipped": model.skipped}
     return model, model.metrics

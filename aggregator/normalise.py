@@ -156,7 +156,7 @@ def identify_film(item: ReviewItem) -> FilmGuess:
 
 def rate_review(
     item: ReviewItem, publication=None, learnt_scale: str | None = None, habits=None, model=None,
-    consensus: tuple[int, int] | None = None,
+    consensus: tuple[int, int] | None = None, critic_identities=None,
 ) -> str:
     """Fill rating, score, verdict and fresh; returns the rating reader's reason code:
     "ok", "scale_learnt" (read on `learnt_scale`, the scale learnt from the outlet's other
@@ -173,6 +173,9 @@ def rate_review(
     aggregator.inferred_verdicts.no_verdict_reason says why a review got none. `consensus`
     is the film's (fresh, reviews) tally of its other reviews with a given verdict
     (aggregator.db.film_consensus), which a model trained with it reads beside the text.
+    `critic_identities` (aggregator.db.history.model_critic_identities, given for a model
+    trained from the database) lead the byline to the stored critic whose fresh rate the
+    model learnt (`model_critic_key`); the habits find it themselves.
     """
     rating, reason = None, "absent"
     registry_scale = getattr(publication, "scale", None)
@@ -189,8 +192,10 @@ def rate_review(
             elif learnt_reason == "out_of_range":  # "7" from an outlet that rates out of 4
                 reason = learnt_reason
     critic = critic_key(item.critics[0]) if item.critics else None
+    outlet = getattr(publication, "key", None) or item.publication
     decision = decide(rating=rating, label=item.label_raw, text=item.text, publication=publication,
-                      critic=critic, habits=habits, model=model, consensus=consensus)
+                      critic=critic, habits=habits, model=model, consensus=consensus,
+                      model_critic=model_critic_key(critic, outlet, critic_identities))
     if rating is None and decision.source == "text":
         stated = stated_in_text(item.text, registry_scale)
         if isinstance(stated, Rating):  # a rating written in the text is kept like any other
@@ -205,6 +210,20 @@ def rate_review(
     item.verdict, item.fresh = decision.verdict, decision.fresh
     item.verdict_source, item.confidence = decision.source, decision.confidence
     return reason
+
+
+def model_critic_key(critic: str | None, outlet: str | None, identities=None) -> str | None:
+    """The key a verdict model reads the fresh rate of the critic signing `critic` (a byline's
+    `critic_key`) on `outlet` under. With `identities` ({outlet: {byline key: key or None}},
+    aggregator.db.history.model_critic_identities): the stored critic met under that byline
+    there, so every spelling of a merged critic reads one rate and namesakes each their own;
+    None (unknown) when two critics were met under it there; the byline's key when none was
+    (a critic known by name alone, if at all). Without them (a model keyed by name): the
+    byline's key."""
+    if not critic or identities is None:
+        return critic
+    met = identities.get(outlet or "", {})
+    return met[critic] if critic in met else critic
 
 
 def date_review(item: ReviewItem) -> date | None:

@@ -28,10 +28,11 @@ then differs from the crawl's, so the next crawl (or run) writes it again.
 `decide` is called as the verdict pipeline calls it, with the fresh habits learnt from the
 database (aggregator.db.history.learn_habits) and the verdict model the crawl would load
 (aggregator.inferred_verdicts.run_verdict_model: the newest stored trained model, else the
-lexicon fallback; none when AGGREGATOR_INFER_VERDICTS is off): when the crawl's call changes,
-this module must pass the same, or it would undo it. So a stored review with text and no
-rating or label gets an inferred verdict, and an inferred one is read again by the current
-model (rewritten only where that changes it); manual verdicts are never touched.
+lexicon fallback; none when AGGREGATOR_INFER_VERDICTS is off), its critics reached from the
+bylines as the crawl reaches them (aggregator.db.history.model_critic_identities): when the
+crawl's call changes, this module must pass the same, or it would undo it. So a stored review
+with text and no rating or label gets an inferred verdict, and an inferred one is read again
+by the current model (rewritten only where that changes it); manual verdicts are never touched.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from aggregator.db.film_consensus import film_tallies, without_own
-from aggregator.db.history import learn_habits
+from aggregator.db.history import learn_habits, model_critic_identities
 from aggregator.db.models import (
     Publication,
     Review,
@@ -151,6 +152,7 @@ def renormalise(
         habits = learn_habits(session)
         if verdict_model is LOAD_MODEL:
             verdict_model = run_verdict_model(session)
+        critics = model_critic_identities(session, verdict_model)
         if learnt_scales is None:
             counts = stated_scale_counts(session, publication)
             learnt_scales = {
@@ -163,7 +165,7 @@ def renormalise(
     }  # fmt: skip
     for ids in _batches(sessions, publication, urls, batch_size):
         with sessions() as session:
-            _renormalise_batch(session, ids, entries, report, habits, verdict_model)
+            _renormalise_batch(session, ids, entries, report, habits, verdict_model, critics)
             if dry_run:
                 session.rollback()
             else:
@@ -208,7 +210,7 @@ def _batches(sessions, publication, urls, batch_size) -> Iterable[list[int]]:
 
 def _renormalise_batch(
     session: Session, ids: list[int], entries: Mapping[str, Any], report, habits=None,
-    model=None,
+    model=None, critic_identities=None,
 ) -> None:
     stmt = (
         select(*_ROW_COLUMNS, Publication.key.label("publication"))
@@ -225,9 +227,8 @@ def _renormalise_batch(
         report.reviews += 1
         entry = entries.get(row["publication"])
         consensus = without_own(tallies.get(row["film_id"]), row["verdict_source"], row["fresh"])
-        item, reason = renormalised_item(
-            row, entry, report.learnt_scales.get(row["publication"]), habits, model, consensus
-        )
+        item, reason = renormalised_item(row, entry, report.learnt_scales.get(row["publication"]), habits,
+                                         model, consensus, critic_identities)
         if reason == "scale_learnt":
             report.scale_learnt += 1
         elif reason not in ("ok", "absent"):
@@ -300,11 +301,12 @@ def _renormalise_batch(
 
 def renormalised_item(
     row: Mapping[str, Any], entry: Any, learnt_scale: str | None, habits=None, model=None,
-    consensus: tuple[int, int] | None = None,
+    consensus: tuple[int, int] | None = None, critic_identities=None,
 ) -> tuple[ReviewItem, str]:
     """The item the pipelines would make of the stored raw values of `row`, and the rating
     reader's reason code (see aggregator.normalise.rate_review); `consensus` is the film's
-    tally without the review itself (aggregator.db.film_consensus)."""
+    tally without the review itself (aggregator.db.film_consensus); `critic_identities` as
+    rate_review reads them."""
     item = ReviewItem(
         url=row["url"], page_url=row.get("page_url"), spider=row.get("spider"),
         publication=row["publication"],
@@ -315,7 +317,7 @@ def renormalised_item(
         item.rating_raw = None  # rate_review takes it from the text again
     normalise_critics(item, _outlet_names(entry, item.publication_raw))
     identify_film(item)
-    reason = rate_review(item, entry, learnt_scale, habits, model, consensus)
+    reason = rate_review(item, entry, learnt_scale, habits, model, consensus, critic_identities)
     date_review(item)
     return item, reason
 

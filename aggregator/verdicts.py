@@ -282,6 +282,9 @@ def cue_score(text: object) -> float:
 
 # --- the decision -------------------------------------------------------------------------
 
+_AS_CRITIC = object()
+"""`decide(model_critic=…)` not given: the model reads `critic`'s key."""
+
 
 def decide(
     rating: Rating | str | None = None,
@@ -293,6 +296,7 @@ def decide(
     habits: FreshHabits | None = None,
     model: object = None,
     consensus: tuple[int, int] | None = None,
+    model_critic: object = _AS_CRITIC,
 ) -> Decision:
     """The verdict of a review from what it states; see the module docstring for the order.
 
@@ -305,7 +309,10 @@ def decide(
     `infer(text) -> Inference | None`, aggregator.infer) reads a verdict from the prose of a
     review that states none (step 6); without it such a review gets no decision.
     `consensus` is the film's (fresh, reviews) tally of its other reviews with a given verdict,
-    read by a model that learnt to (aggregator.infer_priors); None: unknown.
+    read by a model that learnt to (aggregator.infer_priors); None: unknown. `model_critic`,
+    when given, is the critic's key for the model's fresh rates in place of `critic`'s (the
+    habits still read `critic`): aggregator.normalise.rate_review gives the stored critic a
+    database-trained model knows; None: unknown.
     """
     scale = _publication_scale(publication)
     if isinstance(rating, str):
@@ -334,7 +341,9 @@ def decide(
         return Decision(stated[0], stated[1], "text", TEXT_CONFIDENCE, "own_call")
     if model is not None:
         if getattr(model, "uses_priors", False):  # it learnt outlets' and critics' fresh rates
-            inference = model.infer(text, publication=_key(publication), critic=_key(critic), film=consensus)
+            critic_for_model = critic if model_critic is _AS_CRITIC else model_critic
+            inference = model.infer(text, publication=_key(publication), critic=_key(critic_for_model),
+                                    film=consensus)
         else:
             inference = model.infer(text)
         if inference is not None:

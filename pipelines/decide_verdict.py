@@ -7,7 +7,7 @@ from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
 
 from aggregator.db.film_consensus import CrawlConsensus, inferred_urls_of_films
-from aggregator.db.history import learn_habits, scale_counts_by_publication
+from aggregator.db.history import learn_habits, model_critic_identities, scale_counts_by_publication
 from aggregator.db.session import (
     ensure_schema,
     make_engine,
@@ -48,9 +48,12 @@ class DecideVerdictPipeline(CountingPipeline):
     "inferred") by the verdict model loaded once when the crawl opens: the newest trained
     model stored in the crawl's database, else the lexicon fallback (aggregator.inferred_verdicts;
     AGGREGATOR_INFER_VERDICTS=0 switches it off). A review left without a verdict is counted
-    under `none/<reason>` ("no_text": nothing to read). With AGGREGATOR_RETRAIN_VERDICTS_AFTER=N
-    the model is retrained when the crawl closes, once N new labelled reviews are stored
-    (counted under `retrain/<outcome>`).
+    under `none/<reason>` ("no_text": nothing to read). A model trained from the database
+    learnt critics' fresh rates by stored critic: a byline reaches its critic through the
+    aliases met on its outlet, read when the crawl opens (aggregator.db.history
+    .model_critic_identities). With AGGREGATOR_RETRAIN_VERDICTS_AFTER=N the model is
+    retrained when the crawl closes, once N new labelled reviews are stored (counted under
+    `retrain/<outcome>`).
 
     A model trained with film consensus (aggregator.db.film_consensus) also reads how the
     film's other reviews with a given verdict were called, as stored when the crawl opened;
@@ -71,6 +74,7 @@ class DecideVerdictPipeline(CountingPipeline):
         self.read_before_learnt: dict[str, list[str]] = {}
         self.habits = None
         self.model = None
+        self.critic_identities = None
         self.consensus = CrawlConsensus()
         self.films_with_new_calls: set[str] = set()
         settings = self.crawler.settings
@@ -85,6 +89,7 @@ class DecideVerdictPipeline(CountingPipeline):
                     self.scales = OutletScales(scale_counts_by_publication(session))
                     self.habits = learn_habits(session)
                     self.model = run_verdict_model(session, settings)
+                    self.critic_identities = model_critic_identities(session, self.model)
                     if getattr(self.model, "uses_consensus", False):
                         self.consensus = CrawlConsensus.load(session)
             finally:
@@ -101,7 +106,7 @@ class DecideVerdictPipeline(CountingPipeline):
         has_scale = bool(getattr(publication, "scale", None))
         reason = rate_review(
             item, publication, None if has_scale else self.scales.learnt(key), self.habits,
-            self.model, self.consensus.lookup(item.film_key, item.film_year),
+            self.model, self.consensus.lookup(item.film_key, item.film_year), self.critic_identities,
         )
         if item.verdict_source in GIVEN_SOURCES and item.fresh is not None and item.film_key:
             self.films_with_new_calls.add(item.film_key)

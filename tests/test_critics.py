@@ -292,24 +292,33 @@ def test_profile_key(url, base, key):
     assert profile_key(url, base) == key
 
 
-def test_keys_stored_before_the_folder_folding_still_compare_equal():
-    from aggregator.critic_identity import (
-        CriticEvidence,
-        fold_profile_key,
-        profile_key_variants,
-        same_critic,
-    )
+@pytest.mark.parametrize(
+    ("key", "folded"),
+    [
+        ("aggregator.example/critic/jane-doe", "aggregator.example/critics/jane-doe"),
+        ("aggregator.example/critics/jane-doe", "aggregator.example/critics/jane-doe"),
+        ("dailyfictional.example/person/jane-doe?id=4", "dailyfictional.example/people/jane-doe?id=4"),
+        # only the first folder, and only a folder with something under it
+        ("dailyfictional.example/reviews/critic/jane-doe", "dailyfictional.example/reviews/critic/jane-doe"),
+        ("dailyfictional.example/critic", "dailyfictional.example/critic"),
+        ("dailyfictional.example/jane-doe", "dailyfictional.example/jane-doe"),
+    ],
+)
+def test_fold_profile_key_puts_the_first_people_folder_in_the_plural(key, folded):
+    from aggregator.critic_identity import fold_profile_key
 
-    stored = "aggregator.example/critic/jane-doe"  # as a store kept it before the folding
-    assert fold_profile_key(stored) == "aggregator.example/critics/jane-doe"
-    assert profile_key_variants("aggregator.example/critics/jane-doe") == (
-        "aggregator.example/critics/jane-doe", stored)
-    assert profile_key_variants("aggregator.example/jane-doe") == ("aggregator.example/jane-doe",)
-    old = CriticEvidence("Jane Doe", frozenset({stored}))
-    new = CriticEvidence("Jane Doe", frozenset({profile_key("https://aggregator.example/critics/jane-doe")}))
-    assert same_critic(old, new) is True
+    assert fold_profile_key(key) == folded
+
+
+def test_singular_and_plural_folder_urls_are_one_profile_page():
+    from aggregator.critic_identity import CriticEvidence, same_critic
+
+    old_layout = critic_evidence("Jane Doe", ["https://aggregator.example/critic/jane-doe"])
+    new_layout = critic_evidence("Jane Doe", ["https://www.aggregator.example/critics/jane-doe/"])
+    assert old_layout.profiles == new_layout.profiles == {"aggregator.example/critics/jane-doe"}
+    assert same_critic(old_layout, new_layout) is True
     other = CriticEvidence("Jane Doe", frozenset({"aggregator.example/critics/jane-doe-2"}))
-    assert same_critic(old, other) is False
+    assert same_critic(old_layout, other) is False
 
 
 def evidence(name, *urls, outlets=()):

@@ -34,9 +34,7 @@ from sqlalchemy.orm import Session
 
 from aggregator.critic_identity import (
     CriticEvidence,
-    fold_profile_key,
     profile_key,
-    profile_key_variants,
     same_critic,
 )
 from aggregator.critics import person_key, preferred_spelling
@@ -106,7 +104,7 @@ def _records(items: Iterable[ReviewItem]) -> dict[tuple[str, str], _Record]:
 def _load_known(session: Session, records: Iterable[_Record]) -> list[_Known]:
     records = list(records)
     keys = sorted({r.key for r in records})
-    profiles = sorted({v for r in records for p in r.profiles for v in profile_key_variants(p)})
+    profiles = sorted({p for r in records for p in r.profiles})
     ids: set[int] = set()
     for chunk in chunks(keys):
         ids.update(session.scalars(select(CriticAlias.critic_id).where(CriticAlias.person_key.in_(chunk))))
@@ -153,7 +151,7 @@ def get_critic_ids(session: Session, items: Iterable[ReviewItem]) -> dict[tuple[
     if not records:
         return {}
     known = _load_known(session, records.values())
-    by_profile = {fold_profile_key(p): k for k in known for p in k.profiles}
+    by_profile = {p: k for k in known for p in k.profiles}
     by_key: dict[str, list[_Known]] = {}
     for k in known:
         for key in {key for _, key, _ in k.aliases}:

@@ -95,18 +95,53 @@ def critic_identities(session: Session, keys: dict[int, str]) -> dict[str, dict[
     `keys` ({critic id: habits key}), from their aliases: how a crawl's byline on an outlet
     finds the stored critic's habits. A byline two of these critics share on one outlet maps
     to neither (the store could not tell which one it is either)."""
-    found: dict[str, dict[str, set[str]]] = {}
     ids = sorted(keys)
-    for start in range(0, len(ids), 500):
-        stmt = select(CriticAlias.critic_id, CriticAlias.spelling, CriticAlias.outlet).where(
-            CriticAlias.critic_id.in_(ids[start:start + 500]))
+    owners = _byline_owners(session, keys, [CriticAlias.critic_id.in_(ids[start:start + 500])
+                                            for start in range(0, len(ids), 500)])
+    return {outlet: {name: next(iter(found)) for name, found in names.items() if len(found) == 1}
+            for outlet, names in owners.items()}
+
+
+def _byline_owners(session: Session, keys: dict[int, str], filters: list) -> dict[str, dict[str, set[str]]]:
+    """{outlet key: {critic_key of a spelling met there: keys of the critics met under it}}
+    for the aliases of the critics of `keys`, read once per filter of the aliases."""
+    found: dict[str, dict[str, set[str]]] = {}
+    for where in filters:
+        stmt = select(CriticAlias.critic_id, CriticAlias.spelling, CriticAlias.outlet).where(where)
         for critic_id, spelling, outlet in session.execute(stmt):
-            if outlet:
+            if outlet and critic_id in keys:
                 found.setdefault(outlet, {}).setdefault(critic_key(spelling), set()).add(
                     keys[critic_id])
-    return {outlet: {name: next(iter(owners)) for name, owners in sorted(names.items())
-                     if len(owners) == 1}
-            for outlet, names in sorted(found.items())}
+    return {outlet: dict(sorted(names.items())) for outlet, names in sorted(found.items())}
+
+
+STORED_CRITIC_KEYS = "stored critics"
+"""`spec["critic_keys"]` of a verdict model trained from the database: its critics' fresh
+rates are keyed by stored critic (`critic_rate_keys`), so a crawl reaches them from a byline
+through `model_critic_identities`. A model without it (trained from a CSV, or before) keys
+critics by the byline's name."""
+
+
+def critic_rate_keys(session: Session) -> dict[int, str]:
+    """{critic id: the key a verdict model learns the critic's fresh rate under}, for every
+    stored critic: `critic_habit_keys` (the display name's key, "<key>#<id>" for namesakes the
+    store keeps apart). Counted over every critic, not only those with labelled reviews, so
+    that training and the crawls after it key a critic alike; a namesake stored (or merged
+    away) later changes a key, and the model reads that critic as unknown until retrained."""
+    return critic_habit_keys(dict(session.execute(select(Critic.id, Critic.key)).all()))
+
+
+def model_critic_identities(session: Session, model: object) -> dict[str, dict[str, str | None]] | None:
+    """{outlet key: {critic_key of a byline met there: the `critic_rate_keys` key of its
+    critic, None when two stored critics were met under it there}}, for a `model` that reads
+    critics' fresh rates keyed by stored critic (`STORED_CRITIC_KEYS`); None for any other
+    model (it reads the byline's own key: aggregator.normalise.model_critic_key)."""
+    spec = getattr(model, "spec", None) or {}
+    if not (getattr(model, "uses_priors", False) and spec.get("critic_keys") == STORED_CRITIC_KEYS):
+        return None
+    owners = _byline_owners(session, critic_rate_keys(session), [CriticAlias.outlet != ""])
+    return {outlet: {name: next(iter(found)) if len(found) == 1 else None for name, found in names.items()}
+            for outlet, names in owners.items()}
 
 
 def learn_habits(session: Session) -> FreshHabits | None:

@@ -53,10 +53,12 @@ class ImportPublications:
 
 
 def normalise_item(item: ReviewItem, publications: ImportPublications, habits: Any = None,
-                   model: Any = None, consensus: Any = None) -> list[str]:
+                   model: Any = None, consensus: Any = None, critic_identities: Any = None) -> list[str]:
     """Run `item` through the chain in place; the validation problems (empty when fit to store),
     "unknown_publication" when no outlet could be named at all. `consensus`
-    (aggregator.db.film_consensus.CrawlConsensus) gives a model that reads it the film's tally."""
+    (aggregator.db.film_consensus.CrawlConsensus) gives a model that reads it the film's tally;
+    `critic_identities` (aggregator.db.history.model_critic_identities) lead a byline to the
+    stored critic whose fresh rate a database-trained model learnt, as in a crawl."""
     clean_fields(item)
     try:
         item.publication = publications.resolve(item)
@@ -69,6 +71,6 @@ def normalise_item(item: ReviewItem, publications: ImportPublications, habits: A
     find_item_critics(item, names)
     identify_film(item)
     tally = consensus.lookup(item.film_key, item.film_year) if consensus is not None else None
-    rate_review(item, entry, None, habits, model, tally)
+    rate_review(item, entry, None, habits, model, tally, critic_identities)
     date_review(item)
     return review_problems(item)

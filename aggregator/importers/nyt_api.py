@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from aggregator.db.film_consensus import CrawlConsensus
-from aggregator.db.history import learn_habits
+from aggregator.db.history import learn_habits, model_critic_identities
 from aggregator.db.runs import finish_run, start_run
 from aggregator.db.upsert import UpsertCounts, save_reviews
 from aggregator.importers.chain import ImportPublications, normalise_item
@@ -118,12 +118,13 @@ def import_nyt_api(path: str | Path, sessions, registry: Registry | None = None)
         habits = learn_habits(session)
         model = _verdict_model(session)
         consensus = CrawlConsensus.load(session) if getattr(model, "uses_consensus", False) else None
+        critics = model_critic_identities(session, model)
         report.run_id = start_run(session, f"import:{SOURCE}", {"file": str(path)})
     items = []
     for record in results:
         item, problem = record_to_item(record)
         if item is not None:
-            problems = normalise_item(item, publications, habits, model, consensus)
+            problems = normalise_item(item, publications, habits, model, consensus, critics)
             problem = problems[0] if problems else None
             if not problem and item.published_raw and item.published is None:
                 report.unparsed_dates += 1
