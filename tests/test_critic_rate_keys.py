@@ -253,3 +253,18 @@ def test_the_import_chain_hands_the_model_the_learnt_key(sessions):
         normalise_item(item, publications, model=model, critic_identities=identities)
         assert item.verdict_source == "inferred"
     assert model.critics == [keys["wren"], keys["wren"], keys["ida owl"], keys["ida heron"]]
+
+
+def test_the_fresh_habits_key_critics_as_the_model_does(sessions):
+    # Only one of the two Ida Moss has a scored review with her own call: the habits still key
+    # her apart from her namesake, under the key the model learnt her rate by.
+    from aggregator.db.history import habit_rows
+
+    keys = expected_keys(sessions)
+    called = review(950, OWL, "Ida Moss", True)
+    called.label_raw = "Fresh"
+    with sessions.begin() as session:
+        save_reviews(session, [called], OUTLETS)
+    with sessions() as session:
+        assert [row.critic_key for row in habit_rows(session)] == [keys["ida owl"]]
+        assert keys["ida owl"] in critic_rate_keys(session).values()

@@ -49,33 +49,30 @@ def habit_rows(session: Session) -> list[HabitRow]:
     """The stored reviews that carry both a score and the critic's own fresh call (a label such
     as "Fresh", "Rotten", "Critic's Pick"): what `FreshHabits` learns outlets' and critics'
     habits from. The first-named critic of a review is the one whose habit it is, keyed by
-    the stored critic (`critic_habit_keys`): namesakes kept apart are two sets of habits."""
+    the stored critic (`critic_rate_keys`, the verdict model's keys too): namesakes kept apart
+    are two sets of habits."""
     return _habit_rows_and_critics(session)[0]
 
 
 def _habit_rows_and_critics(session: Session) -> tuple[list[HabitRow], dict[int, str]]:
     first_critic = (
-        select(ReviewCritic.review_id, ReviewCritic.critic_id, Critic.key)
-        .join(Critic, ReviewCritic.critic_id == Critic.id)
+        select(ReviewCritic.review_id, ReviewCritic.critic_id)
         .where(ReviewCritic.position == 0)
         .subquery()
     )
     stmt = (
-        select(Publication.key, first_critic.c.critic_id, first_critic.c.key, Review.scale,
-               Review.score, Review.label_raw)
+        select(Publication.key, first_critic.c.critic_id, Review.scale, Review.score, Review.label_raw)
         .join(Publication, Review.publication_id == Publication.id)
         .outerjoin(first_critic, first_critic.c.review_id == Review.id)
         .where(Review.score.is_not(None), Review.scale.is_not(None), Review.label_raw.is_not(None))
     )
     labelled = []
-    names: dict[int, str] = {}
-    for publication, critic_id, name_key, scale, score, label in session.execute(stmt):
+    for publication, critic_id, scale, score, label in session.execute(stmt):
         call = label_call(label)
         if call is not None and call[1] is not None:
             labelled.append((publication, critic_id, scale, float(score), bool(call[1])))
-            if critic_id is not None:
-                names[critic_id] = name_key
-    keys = critic_habit_keys(names)
+    every_key = critic_rate_keys(session)  # the verdict model's keys too: one key per critic
+    keys = {critic_id: every_key[critic_id] for _, critic_id, *_ in labelled if critic_id in every_key}
     rows = [HabitRow(publication, keys.get(critic_id), scale, score, fresh)
             for publication, critic_id, scale, score, fresh in labelled]
     return rows, keys
@@ -123,11 +120,12 @@ critics by the byline's name."""
 
 
 def critic_rate_keys(session: Session) -> dict[int, str]:
-    """{critic id: the key a verdict model learns the critic's fresh rate under}, for every
-    stored critic: `critic_habit_keys` (the display name's key, "<key>#<id>" for namesakes the
-    store keeps apart). Counted over every critic, not only those with labelled reviews, so
-    that training and the crawls after it key a critic alike; a namesake stored (or merged
-    away) later changes a key, and the model reads that critic as unknown until retrained."""
+    """{critic id: the key the fresh habits and a verdict model learn the critic under}, for
+    every stored critic: `critic_habit_keys` (the display name's key, "<key>#<id>" for
+    namesakes the store keeps apart). Counted over every critic, not only those with labelled
+    reviews, so that habits, training and the crawls after them key a critic alike; a
+    namesake stored (or merged away) later changes a key, and a saved model reads that critic
+    as unknown until retrained (habits are learnt anew by every crawl)."""
     return critic_habit_keys(dict(session.execute(select(Critic.id, Critic.key)).all()))
 
 
