@@ -12,6 +12,12 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
+VERDICTS = ("positive", "mixed", "negative")
+VERDICT_SOURCES = ("rating", "text", "label", "inferred", "manual")
+"""Where a verdict came from: a rating on the page, a rating stated in the text, the outlet's
+or critic's own label, a model reading the text, a person."""
+RUN_STATUSES = ("running", "ok", "empty", "failed")
+
 
 @dataclass
 class ReviewItem:

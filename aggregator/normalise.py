@@ -6,64 +6,25 @@ values. Each returns what it decided so the caller can count it; none touches th
 
 from __future__ import annotations
 
-import html
-import re
-import unicodedata
 from datetime import date
 from functools import lru_cache
 
-from aggregator.critic_text import CriticsFound, find_critics
-from aggregator.critics import authors, person_key
 from aggregator.dates import parse_date
-from aggregator.db.models import critic_key
-from aggregator.film_identity import FilmGuess, film_from_raw
+from aggregator.identity import critics_from_raw
+from aggregator.identity.critic_text import CriticsFound, find_critics
+from aggregator.identity.critics import authors, critic_key, person_key
+from aggregator.identity.film_identity import FilmGuess, film_from_raw
 from aggregator.items import ReviewItem
-from aggregator.names import critics_from_raw
 from aggregator.ratings import Rating, explain_rating, rating_from_parts
+from aggregator.strings import PARAGRAPH_BREAK, clean_string  # noqa: F401  (importable from here)
 from aggregator.verdicts import decide, stated_in_text
 
-PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 MULTILINE_FIELDS = frozenset({"text"})
 RAW_STRING_FIELDS = (
     "url", "page_url", "publication_raw", "film_raw", "film_year_raw", "rating_raw", "label_raw",
     "published_raw", "headline", "text", "language", "standfirst_raw", "title_raw",
 )
 RAW_LIST_FIELDS = ("critic_raw", "critic_urls", "film_ids_raw", "keywords_raw")
-
-
-def _is_folded(text: str) -> bool:
-    """Paragraphs one line each, one blank line between, single plain spaces (what spiders give).
-
-    `isprintable` is False for every space but " " and every control or format character, so
-    once the paragraph breaks are taken out it rules out the rest in one pass of C.
-    """
-    return (
-        "  " not in text and " \n" not in text and "\n " not in text
-        and text.replace("\n\n", " ").isprintable()
-    )
-
-
-def clean_string(value: str | None, *, multiline: bool = False) -> str | None:
-    """Entities decoded, Unicode NFC, white space folded (paragraph breaks kept in body text).
-
-    Body text runs to 100 KB a page, so each step is skipped when it has nothing to do and the
-    folding uses str.split (every Unicode space, in C) rather than a regular expression.
-    """
-    if value is None:
-        return None
-    text = str(value)
-    if "&" in text:
-        text = html.unescape(text)
-    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    if multiline and _is_folded(text):
-        text = text.strip()
-    elif multiline:
-        paragraphs = (" ".join(part.split()) for part in PARAGRAPH_BREAK.split(text))
-        text = "\n\n".join(p for p in paragraphs if p)
-    else:
-        text = " ".join(text.split())
-    return text or None
 
 
 def clean_fields(item: ReviewItem) -> list[str]:
@@ -93,7 +54,7 @@ def normalise_critics(item: ReviewItem, publication_names: tuple[str, ...] = ())
 def find_item_critics(item: ReviewItem, publication_names: tuple[str, ...] = ()) -> CriticsFound:
     """Fill `critics` from the bylines; when they name nobody (a site account, no byline), from
     the critic the standfirst or body names ("Jane Doe reviews …", "Review by Jane Doe", a
-    signature: aggregator.critic_text). Fill `critic_profiles` with each critic's own profile
+    signature: aggregator.identity.critic_text). Fill `critic_profiles` with each critic's own profile
     URLs from `authors_raw`. The returned `source` says where the critics came from."""
     outlets = tuple(p for p in publication_names if isinstance(p, str))
     names, dropped = _critics_from_raw(tuple(item.critic_raw), outlets)
@@ -141,7 +102,7 @@ def _critics_from_raw(raw: tuple[str, ...], publication_names: tuple[str, ...]):
 
 def identify_film(item: ReviewItem) -> FilmGuess:
     """Fill film_title, film_year, film_key and film_ids from every raw field that names the
-    film (aggregator.film_identity.film_from_raw): the reviewed work (film_raw, film_year_raw,
+    film (aggregator.identity.film_identity.film_from_raw): the reviewed work (film_raw, film_year_raw,
     film_ids_raw), the headline, the <title>, keywords, the standfirst. A year only where the
     page states one, and none when its sources disagree; external ids only as the page gives."""
     guess = film_from_raw(
@@ -166,11 +127,11 @@ def rate_review(
     A rating whose scale the string does not state ("3", "3 stars") is read on the
     registry's scale (`publication.scale`); only for an outlet the registry gives no scale
     is it read on `learnt_scale`. Every normalised rating and verdict field is (re)written, so
-    a second call on the same item gives the same result. `habits` (aggregator.habits
+    a second call on the same item gives the same result. `habits` (aggregator.verdicts.habits
     .FreshHabits, learnt from stored reviews) lets the outlet's and critic's habits make the
-    fresh call where the critic did not. `model` (aggregator.infer.VerdictModel) reads a
+    fresh call where the critic did not. `model` (aggregator.verdicts.text.model.VerdictModel) reads a
     verdict from the text of a review that states no rating or label (source "inferred");
-    aggregator.inferred_verdicts.no_verdict_reason says why a review got none. `consensus`
+    aggregator.verdicts.text.model.no_verdict_reason says why a review got none. `consensus`
     is the film's (fresh, reviews) tally of its other reviews with a given verdict
     (aggregator.db.film_consensus), which a model trained with it reads beside the text.
     `critic_identities` (aggregator.db.history.model_critic_identities, given for a model

@@ -27,7 +27,7 @@ then differs from the crawl's, so the next crawl (or run) writes it again.
 
 `decide` is called as the verdict pipeline calls it, with the fresh habits learnt from the
 database (aggregator.db.history.learn_habits) and the verdict model the crawl would load
-(aggregator.inferred_verdicts.run_verdict_model: the newest stored trained model, else the
+(aggregator.db.verdict_loading.run_verdict_model: the newest stored trained model, else the
 lexicon fallback; none when AGGREGATOR_INFER_VERDICTS is off), its critics reached from the
 bylines as the crawl reaches them (aggregator.db.history.model_critic_identities): when the
 crawl's call changes, this module must pass the same, or it would undo it. So a stored review
@@ -53,6 +53,13 @@ from aggregator.db.models import (
     ReviewRevision,
     utcnow,
 )
+from aggregator.db.stored_outlets import (  # noqa: F401  (stated_scale_counts: re-exported)
+    PublicationLookup,
+    StoredOutlet,
+    outlet_entry,
+    stated_scale_counts,
+    stored_outlets,
+)
 from aggregator.db.upsert import (
     MANUAL_FIELDS,
     RAW_FIELDS,
@@ -62,7 +69,7 @@ from aggregator.db.upsert import (
     match_films,
     ordered_critic_ids,
 )
-from aggregator.inferred_verdicts import run_verdict_model
+from aggregator.db.verdict_loading import run_verdict_model
 from aggregator.items import ReviewItem
 from aggregator.normalise import (
     clean_fields,
@@ -72,13 +79,6 @@ from aggregator.normalise import (
     rate_review,
 )
 from aggregator.ratings import Rating, learned_scale
-from aggregator.stored_outlets import (  # noqa: F401  (stated_scale_counts: re-exported)
-    PublicationLookup,
-    StoredOutlet,
-    outlet_entry,
-    stated_scale_counts,
-    stored_outlets,
-)
 from aggregator.validate import review_problems
 from aggregator.verdicts import stated_in_text
 

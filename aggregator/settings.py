@@ -21,7 +21,7 @@ except PackageNotFoundError:  # running from a checkout that was not installed
 BOT_NAME = "critics-aggregator"
 SPIDER_MODULES = ["aggregator.spiders"]
 NEWSPIDER_MODULE = "aggregator.spiders"
-COMMANDS_MODULE = "aggregator.commands"
+COMMANDS_MODULE = "aggregator.crawl.commands"
 
 # Who we are, and how to reach whoever runs the crawl (set AGGREGATOR_CONTACT to an URL or e-mail).
 AGGREGATOR_CONTACT = os.environ.get("AGGREGATOR_CONTACT", "")
@@ -52,9 +52,9 @@ HTTPCACHE_ENABLED = os.environ.get("AGGREGATOR_HTTP_CACHE", "").lower() in ("1",
 HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 HTTPCACHE_DIR = "httpcache"
 
-EXTENSIONS = {"aggregator.extensions.FreezeStartupObjects": 0}
-# Incremental crawls: conditional GETs of discovered review pages (aggregator/middlewares.py).
-DOWNLOADER_MIDDLEWARES = {"aggregator.middlewares.ConditionalFetchMiddleware": 580}
+EXTENSIONS = {"aggregator.crawl.extensions.FreezeStartupObjects": 0}
+# Incremental crawls: conditional GETs of discovered review pages (aggregator/crawl/middlewares.py).
+DOWNLOADER_MIDDLEWARES = {"aggregator.crawl.middlewares.ConditionalFetchMiddleware": 580}
 
 ITEM_PIPELINES = {
     "aggregator.pipelines.clean_fields.CleanFieldsPipeline": 100,
@@ -80,7 +80,7 @@ AGGREGATOR_DATABASE_URL = None
 AGGREGATOR_DB = None
 # Extra publication registry files layered on the packaged one (the demo adds its outlets).
 AGGREGATOR_PUBLICATION_FILES = []
-# Unscored reviews get a verdict read from their text (aggregator.inferred_verdicts); "0"
+# Unscored reviews get a verdict read from their text (aggregator.db.verdict_loading); "0"
 # (here or in the environment) leaves them without one.
 AGGREGATOR_INFER_VERDICTS = os.environ.get("AGGREGATOR_INFER_VERDICTS", "1")
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from aggregator.items import VERDICT_SOURCES as SOURCE_NAMES
+from aggregator.items import VERDICTS as VERDICT_NAMES
 from aggregator.items import ReviewItem
-from aggregator.scales import SCALES
+from aggregator.ratings.scales import SCALES
 
-VERDICTS = frozenset({"positive", "mixed", "negative"})
-VERDICT_SOURCES = frozenset({"rating", "text", "label", "inferred", "manual"})
+VERDICTS = frozenset(VERDICT_NAMES)
+VERDICT_SOURCES = frozenset(SOURCE_NAMES)
 PROBLEMS = (
     "missing_url",
     "bad_url",

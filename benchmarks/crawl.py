@@ -106,7 +106,7 @@ def serve(pages: int, port_queue) -> None:
 
 def crawl_worker(mode: str, base_url: str, listings: int, db_url: str) -> dict:
     """One crawl in this process (Twisted's reactor runs once per process)."""
-    from aggregator.crawling import run_crawl
+    from aggregator.crawl.crawling import run_crawl
 
     start_urls = [f"{base_url}list/{i}.html" for i in range(listings)]
     settings = {"LOG_LEVEL": "ERROR", "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16}

@@ -33,16 +33,16 @@ from datetime import date
 from itertools import combinations
 from pathlib import Path
 
-from aggregator.critic_identity import (
+from aggregator.identity.critic_identity import (
     critic_evidence,
     explain_same_critic,
     group_critics,
 )
-from aggregator.critic_text import find_critics
-from aggregator.critics import authors, person_key, split_byline
-from aggregator.film_identity import FilmCandidate, choose_film, film_from_raw
-from aggregator.films import film_key
-from aggregator.publications import Registry, load_registry, variant_key
+from aggregator.identity.critic_text import find_critics
+from aggregator.identity.critics import authors, person_key, split_byline
+from aggregator.identity.film_identity import FilmCandidate, choose_film, film_from_raw
+from aggregator.identity.films import film_key
+from aggregator.identity.publications import Registry, load_registry, variant_key
 
 # Loading and scoring live in benchmarks.identity_data; the names callers (tests,
 # benchmarks.identity_merge) import from here stay importable from here.

@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aggregator.critic_text import critic_from_text
-from aggregator.critics import authors, person_key, split_byline
+from aggregator.identity.critic_text import critic_from_text
+from aggregator.identity.critics import authors, person_key, split_byline
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SET_DIR = REPO_ROOT / "tests" / "fixtures" / "identity"

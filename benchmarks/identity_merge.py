@@ -32,14 +32,15 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from aggregator.critics import canonical_person_name, person_key
 from aggregator.db import critic_store
 from aggregator.db.critic_merge import merge_stored_critics
 from aggregator.db.models import Critic, Review, ReviewCritic
 from aggregator.db.session import ensure_schema, make_engine
 from aggregator.db.upsert import save_reviews
+from aggregator.identity.critics import canonical_person_name, person_key
+from aggregator.identity.publications import Registry, load_registry
 from aggregator.items import ReviewItem
-from aggregator.publications import Registry, load_registry
+from benchmarks.identity_data import BenchmarkError, load_rt_rows, shared_real_dir
 
 RT_BASE = "https://www.rottentomatoes.com"
 BATCH = 500
@@ -165,8 +166,6 @@ def report(results: dict) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchmarks.identity import BenchmarkError, load_rt_rows, shared_real_dir
-
     parser = argparse.ArgumentParser(prog="python -m benchmarks.identity_merge",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--shared", help="the shared/ folder (default: ../shared)")

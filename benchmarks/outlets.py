@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from aggregator.spiders.base.structured_data import StructuredDataSpider
 from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from aggregator.items import ReviewItem
-from aggregator.spiders.base.structured_data import StructuredDataSpider
 from benchmarks.outlet_pages import OUTLETS, PAGES, Facts, FragmentPage, assemble
 
 FIELDS = ("critic", "film", "date", "rating", "source")
@@ -46,10 +46,14 @@ def shared_real_dir() -> Path:
 def crawl_page(url: str, html: str, outlet_readings: bool = True) -> tuple[list, dict]:
     """(normalised items, the spider's aggregator/* stats) of one page, as a crawl reads it;
     without the outlets' own readings (spiders/outlets) when `outlet_readings` is false."""
+    from aggregator.identity.publications import default_registry
     from aggregator.normalise import (
-        clean_fields, date_review, identify_film, normalise_critics, rate_review,
+        clean_fields,
+        date_review,
+        identify_film,
+        normalise_critics,
+        rate_review,
     )
-    from aggregator.publications import default_registry
 
     spider = _spider(url)
     if not outlet_readings:

@@ -33,17 +33,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from aggregator.spiders.franksmovielog import FranksMovieLogSpider
+from aggregator.spiders.rottentomatoes import RottenTomatoesSpider
 from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
+from aggregator.identity.publications import default_registry
 from aggregator.importers.chain import ImportPublications, normalise_item
 from aggregator.importers.nyt_api import read_response, record_to_item
 from aggregator.items import ReviewItem
-from aggregator.publications import default_registry
 from aggregator.urls import canonical_url
-from aggregator.spiders.franksmovielog import FranksMovieLogSpider
-from aggregator.spiders.rottentomatoes import RottenTomatoesSpider
 
 RT = "https://www.rottentomatoes.com"
 RT_PAGES = {"/m/host_2020": "host_2020.rt_movie_page.movie.html",

@@ -12,7 +12,7 @@ $AGGREGATOR_SHARED_DIR/fixtures/real/...) and prints:
    from what is learned (5 folds by `movieId`, habits learned from the other films' rows):
    (a) score >= 60, (b) the learned per-scale thresholds, (c) `decide` with publication,
    critic, the pull quote as text, and the learned habits, (d) the same with a trained text
-   model (aggregator.infer) learnt from the training films' quotes only (all their quotes
+   model (aggregator.verdicts.text.model) learnt from the training films' quotes only (all their quotes
    with a call, scored or not), read at borderline scores.
 """
 
@@ -30,8 +30,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from aggregator.habits import FreshHabits, HabitRow
-from aggregator.publications import name_key
+from aggregator import verdicts
+from aggregator.identity.publications import name_key
 from aggregator.ratings import (
     LETTER_POINTS,
     REASONS,
@@ -39,8 +39,8 @@ from aggregator.ratings import (
     explain_rating,
     parse_rating,
 )
-from aggregator import verdicts
 from aggregator.verdicts import decide
+from aggregator.verdicts.habits import FreshHabits, HabitRow
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CSV_PARTS = ("fixtures", "real", "scores", "rt-critic-reviews", "critic_reviews.csv")
@@ -230,7 +230,7 @@ class TextModels:
 
     def for_fold(self, seed: int, number: int, held_out: set[str]):
         if (seed, number) not in self._models:
-            from aggregator.infer import train_verdict_model
+            from aggregator.verdicts.text.training import train_verdict_model
 
             train = [quote for quote in self.quotes if quote.film not in held_out]
             self._models[seed, number] = train_verdict_model(

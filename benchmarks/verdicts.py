@@ -31,10 +31,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aggregator.infer import fallback_model, train_verdict_model
-from aggregator.infer_priors import leave_one_out_tallies
-from aggregator.infer_training import fresh_metrics
 from aggregator.verdicts import decide
+from aggregator.verdicts.text.model import fallback_model
+from aggregator.verdicts.text.priors import leave_one_out_tallies
+from aggregator.verdicts.text.training import fresh_metrics, train_verdict_model
 from benchmarks.ratings import BenchmarkError, default_csv_path
 
 ACCURACY_GOAL, MACRO_F1_GOAL, SPEED_GOAL = 0.82, 0.78, 5_000
@@ -122,8 +122,8 @@ def _shipped(texts, labels, seed, keys=None):
 
 def _variant(spec: dict) -> Trainer:
     def train(texts, labels, seed, keys=None):
-        from aggregator.infer import prior_key
-        from aggregator.infer_linear import train_linear_model
+        from aggregator.verdicts.text.linear import train_linear_model
+        from aggregator.verdicts.text.model import prior_key
 
         keys = {kind: values if kind == "film" else [prior_key(key) for key in values]
                 for kind, values in (keys or {}).items()}  # fmt: skip
@@ -162,7 +162,7 @@ WITH_KEYS = set(KEY_KINDS)
 
 CHAR = {"ngram": [2, 5], "min_df": 2, "sublinear": True}
 VARIANTS: dict[str, dict] = {
-    # name: spec overrides of aggregator.infer_linear.DEFAULT_SPEC
+    # name: spec overrides of aggregator.verdicts.text.linear.DEFAULT_SPEC
     "TF-IDF words 1-2 + LR": {"word": {"ngram": [1, 2], "negation": False, "min_df": 2}, "lexicon": 0.0},
     "  + negation marking": {"lexicon": 0.0},
     "  + negation + char 2-5": {"lexicon": 0.0, "char": CHAR},

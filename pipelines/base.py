@@ -9,7 +9,7 @@ import weakref
 
 from scrapy.exceptions import DropItem
 
-from aggregator.publications import Publication, Registry, load_registry
+from aggregator.identity.publications import Publication, Registry, load_registry
 
 logger = logging.getLogger(__name__)
 

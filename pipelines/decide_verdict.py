@@ -14,15 +14,11 @@ from aggregator.db.session import (
     resolve_database_url,
     session_factory,
 )
-from aggregator.inferred_verdicts import (
-    no_verdict_reason,
-    retrain_after,
-    retrain_if_due,
-    run_verdict_model,
-)
+from aggregator.db.verdict_loading import retrain_after, retrain_if_due, run_verdict_model
 from aggregator.normalise import rate_review
 from aggregator.ratings import OutletScales
 from aggregator.verdicts import GIVEN_SOURCES
+from aggregator.verdicts.text.model import no_verdict_reason
 
 from .base import CountingPipeline, crawl_publications
 
@@ -41,12 +37,12 @@ class DecideVerdictPipeline(CountingPipeline):
     are never held back. History is read only when the crawl stores into a database.
 
     The fresh call of a scored review the critic did not call is made with the outlets' and
-    critics' habits learnt from the stored reviews that carry both (aggregator.habits), when
+    critics' habits learnt from the stored reviews that carry both (aggregator.verdicts.habits), when
     the database holds any.
 
     A review that states no rating or label gets a verdict read from its text (source
     "inferred") by the verdict model loaded once when the crawl opens: the newest trained
-    model stored in the crawl's database, else the lexicon fallback (aggregator.inferred_verdicts;
+    model stored in the crawl's database, else the lexicon fallback (aggregator.db.verdict_loading;
     AGGREGATOR_INFER_VERDICTS=0 switches it off). A review left without a verdict is counted
     under `none/<reason>` ("no_text": nothing to read). A model trained from the database
     learnt critics' fresh rates by stored critic: a byline reaches its critic through the

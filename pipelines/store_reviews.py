@@ -6,10 +6,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from scrapy import signals
 
-from aggregator.db.session import ensure_schema, make_engine, resolve_database_url, session_factory
+from aggregator.crawl.fetch_state import reviews_stored
 from aggregator.db.runs import finish_run, start_run
+from aggregator.db.session import ensure_schema, make_engine, resolve_database_url, session_factory
 from aggregator.db.upsert import UpsertCounts, save_reviews
-from aggregator.fetch_state import reviews_stored
 
 from .base import CountingPipeline, crawl_publications
 

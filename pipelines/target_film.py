@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from aggregator.film_target import is_target_film, target_key
+from aggregator.crawl.film_target import is_target_film, target_key
 
 from .base import CountingPipeline
 

@@ -79,7 +79,7 @@ OBSERVER = """
 import json, sys
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-import aggregator.crawling
+import aggregator.crawl.crawling
 
 seen = {"reads": [], "stats": {}}
 
@@ -89,15 +89,15 @@ def fetch_state_reads(conn, cursor, statement, parameters, context, executemany)
         seen["reads"].append({"sql": statement, "parameters": [str(v) for v in values]})
 
 event.listen(Engine, "before_cursor_execute", fetch_state_reads)
-run_crawl = aggregator.crawling.run_crawl
+run_crawl = aggregator.crawl.crawling.run_crawl
 
 def observed_run(*args, **kwargs):
     result = run_crawl(*args, **kwargs)
     seen["stats"] = {k: v for k, v in result.stats.items() if k.startswith("aggregator/")}
     return result
 
-aggregator.crawling.run_crawl = observed_run
-from aggregator.cli import main
+aggregator.crawl.crawling.run_crawl = observed_run
+from aggregator.cli.main import main
 try:
     code = main(sys.argv[2:])
 finally:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aggregator.publications import Publication
+from aggregator.identity.publications import Publication
 
 
 def outlet(key: str, name: str, domains: tuple[str, ...] = (), *, scale: str | None = None,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aggregator.cli import main
+from aggregator.cli.main import main
 from aggregator.ratings import REASON_TEXT, REASONS
 
 

@@ -6,12 +6,12 @@ import csv
 
 import pytest
 
-from aggregator.cli import main
+from aggregator.cli.main import main
 from aggregator.db.session import session_factory
 from aggregator.db.upsert import save_reviews
-from aggregator.infer import MIN_TRAINING, fallback_model
-from aggregator.infer_store import load_verdict_model, stored_versions
+from aggregator.db.verdict_models import load_verdict_model, stored_versions
 from aggregator.items import ReviewItem
+from aggregator.verdicts.text.model import MIN_TRAINING, fallback_model
 from tests.factories import outlet
 from tests.verdict_examples import HELD_OUT, labelled_sentences
 
@@ -135,7 +135,7 @@ def test_an_empty_database_is_refused(db_engine, capsys):
 
 def test_a_csv_with_outlet_and_critic_columns_teaches_their_fresh_rates(db_engine, tmp_path, capsys):
     from aggregator.db.models import critic_key
-    from aggregator.publications import Registry
+    from aggregator.identity.publications import Registry
 
     path = tmp_path / "labelled.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -144,7 +144,7 @@ def test_a_csv_with_outlet_and_critic_columns_teaches_their_fresh_rates(db_engin
         for number, (text, label) in enumerate(labelled_sentences(260)):
             writer.writerow([f"film {number % 20}", text, label,
                              "Owl Review" if number % 2 else "Heron Weekly", "MIRA OKAFOR-LUND"])
-    from aggregator.infer_training import labelled_from_csv
+    from aggregator.verdicts.text.training import labelled_from_csv
 
     data = labelled_from_csv(path, "blurb", "call", "film", "outlet", "critic",
                              registry=Registry([OUTLET]))

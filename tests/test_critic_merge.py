@@ -10,9 +10,8 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from aggregator.cli import main
-from aggregator.cli_common import EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_USAGE
-from aggregator.critic_identity import CriticEvidence, plan_critic_merges
+from aggregator.cli.common import EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_USAGE
+from aggregator.cli.main import main
 from aggregator.db.critic_merge import (
     CriticNotFound,
     MergeRefused,
@@ -23,6 +22,7 @@ from aggregator.db.critic_merge import (
     merge_stored_critics,
 )
 from aggregator.db.models import CriticProfile, Review, ReviewCritic
+from aggregator.identity.critic_identity import CriticEvidence, plan_critic_merges
 from tests.factories import outlet
 from tests.test_identity_store import GAZETTE, authors_of, critics_of, item, save
 

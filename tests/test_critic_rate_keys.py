@@ -18,13 +18,14 @@ from aggregator.db.history import STORED_CRITIC_KEYS, critic_rate_keys, model_cr
 from aggregator.db.models import Critic, CriticAlias, Review, critic_key
 from aggregator.db.session import session_factory
 from aggregator.db.upsert import save_reviews
-from aggregator.infer import fallback_model, inference_from_probability
-from aggregator.infer_store import save_verdict_model
-from aggregator.infer_training import NAME_CRITIC_KEYS, labelled_from_csv, labelled_from_database, train_and_measure
+from aggregator.db.verdict_loading import labelled_from_database
+from aggregator.db.verdict_models import save_verdict_model
 from aggregator.items import ReviewItem
 from aggregator.normalise import model_critic_key, rate_review
 from aggregator.renormalise import renormalise
 from aggregator.verdicts import decide
+from aggregator.verdicts.text.model import fallback_model, inference_from_probability
+from aggregator.verdicts.text.training import NAME_CRITIC_KEYS, labelled_from_csv, train_and_measure
 from tests.factories import outlet
 
 OWL = outlet("owl-review", "The Owl Review", ("owl.example",), scale="stars/5")
@@ -239,8 +240,8 @@ def test_the_crawl_and_renormalise_hand_the_trained_model_the_learnt_key(session
 
 
 def test_the_import_chain_hands_the_model_the_learnt_key(sessions):
+    from aggregator.identity.publications import Registry
     from aggregator.importers.chain import ImportPublications, normalise_item
-    from aggregator.publications import Registry
 
     keys = expected_keys(sessions)
     model = RecordingModel()

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aggregator import names
-from aggregator.critic_identity import (
+from aggregator import identity as names
+from aggregator.identity.critic_identity import (
     CriticEvidence,
     critic_evidence,
     explain_same_critic,
@@ -20,13 +20,13 @@ from aggregator.critic_identity import (
     profile_key,
     same_critic,
 )
-from aggregator.critic_text import (
+from aggregator.identity.critic_text import (
     REASONS,
     critic_from_text,
     explain_critic_from_text,
     find_critics,
 )
-from aggregator.critics import (
+from aggregator.identity.critics import (
     Author,
     author_names,
     authors,
@@ -305,13 +305,13 @@ def test_profile_key(url, base, key):
     ],
 )
 def test_fold_profile_key_puts_the_first_people_folder_in_the_plural(key, folded):
-    from aggregator.critic_identity import fold_profile_key
+    from aggregator.identity.critic_identity import fold_profile_key
 
     assert fold_profile_key(key) == folded
 
 
 def test_singular_and_plural_folder_urls_are_one_profile_page():
-    from aggregator.critic_identity import CriticEvidence, same_critic
+    from aggregator.identity.critic_identity import CriticEvidence, same_critic
 
     old_layout = critic_evidence("Jane Doe", ["https://aggregator.example/critic/jane-doe"])
     new_layout = critic_evidence("Jane Doe", ["https://www.aggregator.example/critics/jane-doe/"])

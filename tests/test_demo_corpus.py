@@ -30,7 +30,7 @@ from aggregator.demo.server import (
     demo_start_urls,
     serve_directory,
 )
-from aggregator.scales import SCALES
+from aggregator.ratings.scales import SCALES
 
 EXPECTED_PATH = Path(__file__).parent / "fixtures" / "demo_expected.json"
 EXPECTED: dict[str, Any] = json.loads(EXPECTED_PATH.read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""JSON/CSV export and its JSON Schema (aggregator.export).
+"""JSON/CSV export and its JSON Schema (aggregator.query.export).
 
 All outlets, critics and films here are fictional.
 """
@@ -17,7 +17,8 @@ from jsonschema import Draft202012Validator
 from sqlalchemy.orm import Session
 
 from aggregator.db.upsert import save_reviews
-from aggregator.export import (
+from aggregator.items import ReviewItem
+from aggregator.query.export import (
     CSV_COLUMNS,
     csv_row,
     iter_export_records,
@@ -25,8 +26,7 @@ from aggregator.export import (
     write_csv,
     write_json,
 )
-from aggregator.items import ReviewItem
-from aggregator.scales import SCALES
+from aggregator.ratings.scales import SCALES
 from tests.factories import outlet
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "export.md"

@@ -7,19 +7,17 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+from aggregator.spiders.platforms.feeds import FeedEntry, FeedsSpider, feed_entries
+from aggregator.spiders.platforms.sitemaps import SitemapEntry, SitemapsSpider, read_sitemap
 from scrapy import Request
 from scrapy.http import TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
 from aggregator.demo.discovery_render import render
 from aggregator.demo.discovery_server import DISCOVERY_PUBLICATIONS, DISCOVERY_SITES
-from aggregator.publication_discovery import period_in_url, robots_txt_url
-from aggregator.publications import load_registry
-from aggregator.spiders.platforms.feeds import FeedEntry, FeedsSpider, feed_entries
-from aggregator.spiders.platforms.sitemaps import SitemapEntry, SitemapsSpider, read_sitemap
-
-from tests.discovery_harness import (
-    NORTHLIGHT, QUARRY, ROBOTS_ONLY, VESPERLINE, exported, fixture_sites, summary)
+from aggregator.identity.publication_discovery import period_in_url, robots_txt_url
+from aggregator.identity.publications import load_registry
+from tests.discovery_harness import NORTHLIGHT, QUARRY, ROBOTS_ONLY, VESPERLINE, exported, fixture_sites, summary
 
 SITES = json.loads(DISCOVERY_SITES.read_text())["sites"]
 
@@ -305,10 +303,10 @@ def test_a_real_outlet_of_the_packaged_registry_is_asked_for_its_robots_txt(tmp_
 def test_a_discovered_page_of_an_outlet_with_its_own_spider_is_read_by_that_spider(shared_dir):
     # franksmovielog's registry entry names its spider (its pages carry no structured data): a
     # page its sitemaps list is read with that spider's page hook, giving the same review.
-    from scrapy.http import HtmlResponse
-
     from aggregator.spiders.franksmovielog import FranksMovieLogSpider
     from aggregator.spiders.platforms.discover import DiscoverSpider
+    from scrapy.http import HtmlResponse
+
     from tests.spider_harness import parse_page
 
     url = "https://www.franksmovielog.com/reviews/asylum-1972/"

@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 
 from sqlalchemy import event, insert
 
+from aggregator.crawl.fetch_state import FetchStates
 from aggregator.db.batching import CHUNK
 from aggregator.db.models import FetchState
 from aggregator.db.session import make_engine, session_factory
-from aggregator.fetch_state import FetchStates
 from tests.discovery_harness import QUARRY, fixture_sites, observed
 
 WHEN = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)

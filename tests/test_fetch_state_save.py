@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 
 from sqlalchemy import event, select
 
+from aggregator.crawl.fetch_state import FetchStates
 from aggregator.db.models import FetchState
 from aggregator.db.session import session_factory
-from aggregator.fetch_state import FetchStates
 
 WHEN = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
 LATER = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)

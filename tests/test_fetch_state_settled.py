@@ -13,9 +13,9 @@ from datetime import datetime, timezone
 from scrapy.exceptions import DropItem
 from sqlalchemy import select
 
+from aggregator.crawl.fetch_state import FetchStates
 from aggregator.db.models import CrawlRun, FetchState
 from aggregator.db.session import make_engine, session_factory
-from aggregator.fetch_state import FetchStates
 from aggregator.settings import ITEM_PIPELINES
 from tests.discovery_harness import CINDER, NORTHLIGHT, QUARRY, REPO, exported, fixture_sites
 

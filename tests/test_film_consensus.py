@@ -18,13 +18,13 @@ from aggregator.db.film_consensus import (
 )
 from aggregator.db.session import ensure_schema, session_factory
 from aggregator.db.upsert import content_hash, save_reviews
-from aggregator.infer import train_verdict_model
-from aggregator.infer_linear import LinearTextModel
-from aggregator.infer_priors import as_tally, leave_one_out_tallies
-from aggregator.infer_training import labelled_from_csv, labelled_from_database
+from aggregator.db.verdict_loading import labelled_from_database
 from aggregator.items import ReviewItem
 from aggregator.renormalise import renormalise
 from aggregator.verdicts import decide
+from aggregator.verdicts.text.linear import LinearTextModel
+from aggregator.verdicts.text.priors import as_tally, leave_one_out_tallies
+from aggregator.verdicts.text.training import labelled_from_csv, train_verdict_model
 from tests.factories import outlet
 
 HERON = outlet("heron-quarterly", "The Heron Quarterly", ("heronquarterly.example",), scale="letter")
@@ -106,7 +106,7 @@ class RecordingModel:
         self.given = []
 
     def infer(self, text, publication=None, critic=None, film=None):
-        from aggregator.infer import inference_from_probability
+        from aggregator.verdicts.text.model import inference_from_probability
 
         self.given.append(film)
         share = film[0] / film[1] if film and film[1] else 0.5

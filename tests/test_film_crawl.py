@@ -8,14 +8,22 @@ import json
 from datetime import date
 
 import pytest
-
-from aggregator.demo.discovery_server import DISCOVERY_PUBLICATIONS
-from aggregator.film_target import is_target_film, target_key
-from aggregator.publications import load_registry
 from aggregator.spiders.platforms.base import may_be_about
 from aggregator.spiders.platforms.discover import DiscoverSpider
+
+from aggregator.crawl.film_target import is_target_film, target_key
+from aggregator.demo.discovery_server import DISCOVERY_PUBLICATIONS
+from aggregator.identity.publications import load_registry
 from tests.discovery_harness import (
-    CINDER, NORTHLIGHT, QUARRY, ROBOTS_ONLY, exported, fixture_sites, real_hosts, summary)
+    CINDER,
+    NORTHLIGHT,
+    QUARRY,
+    ROBOTS_ONLY,
+    exported,
+    fixture_sites,
+    real_hosts,
+    summary,
+)
 
 # Every review of "The Salt Meridian" (2026) on the fixture sites: the ground truth. The sites
 # also hold its namesake of 1987, a film called "Meridian", an interview and readers' letters

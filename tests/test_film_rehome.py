@@ -9,13 +9,12 @@ from datetime import date
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from aggregator.cli import main
+from aggregator.cli.main import main
 from aggregator.db.film_store import link_film
 from aggregator.db.models import Film, Review
 from aggregator.db.session import make_engine, session_factory, upgrade
 from aggregator.renormalise import renormalise
 from tests.test_identity_store import GAZETTE, item, save
-
 
 
 def film_of(engine, url: str) -> tuple[int | None, str | None, str | None]:

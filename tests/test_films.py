@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from aggregator.film_identity import (
+from aggregator.identity.film_identity import (
     WINDOW_AFTER,
     WINDOW_BEFORE,
     FilmCandidate,
@@ -19,7 +19,7 @@ from aggregator.film_identity import (
     film_from_raw,
     review_window,
 )
-from aggregator.films import film_key
+from aggregator.identity.films import film_key
 
 # ------------------------------------------------------------------------------ titles
 

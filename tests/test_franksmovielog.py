@@ -9,10 +9,10 @@ import re
 from datetime import date
 
 import pytest
-
-from aggregator.importers.chain import ImportPublications, normalise_item
-from aggregator.publications import default_registry
 from aggregator.spiders.franksmovielog import FranksMovieLogSpider
+
+from aggregator.identity.publications import default_registry
+from aggregator.importers.chain import ImportPublications, normalise_item
 from tests.spider_harness import parse_page, stat
 
 SITE = "https://www.franksmovielog.com"

@@ -7,10 +7,10 @@ from __future__ import annotations
 from aggregator.db.history import critic_habit_keys, habit_rows, learn_habits
 from aggregator.db.session import session_factory
 from aggregator.db.upsert import save_reviews
-from aggregator.habits import FreshHabits
 from aggregator.items import ReviewItem
 from aggregator.normalise import rate_review
 from aggregator.verdicts import decide
+from aggregator.verdicts.habits import FreshHabits
 from tests.factories import outlet
 
 OWL = outlet("owl-review", "The Owl Review", ("owl.example",), scale="stars/5")

@@ -1,4 +1,4 @@
-"""aggregator.habits: fresh calls learned from critics' and outlets' own calls (fictional rows)."""
+"""aggregator.verdicts.habits: fresh calls learned from critics' and outlets' own calls (fictional rows)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aggregator.habits import (
+from aggregator.ratings.scales import SCALES
+from aggregator.verdicts.habits import (
     CELL_PRIOR_WEIGHT,
     DEFAULT_THRESHOLD,
     FORMAT,
@@ -21,7 +22,6 @@ from aggregator.habits import (
     best_threshold,
     cell_key,
 )
-from aggregator.scales import SCALES
 
 
 def rows(count: int, scale: str, score: float, fresh: bool, critic: str | None = None,

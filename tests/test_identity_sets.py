@@ -17,7 +17,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # `pytest` run without `python -m` from the checkout
     sys.path.insert(0, str(REPO_ROOT))
 
-from aggregator.publications import load_registry  # noqa: E402
+from aggregator.identity.publications import load_registry  # noqa: E402
 from benchmarks.identity import (  # noqa: E402
     BenchmarkError,
     evaluate_choices,

@@ -13,7 +13,7 @@ from alembic import command
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from aggregator.cli import main
+from aggregator.cli.main import main
 from aggregator.db.film_store import LinkError, link_film, unresolved_reviews
 from aggregator.db.models import (
     Critic,

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from aggregator.crawl.fetch_state import parse_entry_date, parse_since
 from aggregator.db.models import FetchState, Review, ReviewRevision
 from aggregator.db.session import make_engine, session_factory
-from aggregator.fetch_state import parse_entry_date, parse_since
 from tests.discovery_harness import NORTHLIGHT, QUARRY, aggregator, exported, fixture_sites
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
@@ -157,7 +157,7 @@ def test_a_platform_spider_the_packaged_registry_cannot_feed_is_a_usage_error(tm
 
 def test_spider_arguments_and_settings_must_be_name_value_pairs(tmp_path, capsys):
     # refused before any crawl: a bare `-s NAME` used to set the setting to "" unnoticed
-    from aggregator.cli import main
+    from aggregator.cli.main import main
 
     db = f"sqlite:///{tmp_path / 'pairs.sqlite'}"
     for args, bad in ((["--url", "http://127.0.0.1:9/x", "-a", "follow"], "-a 'follow'"),

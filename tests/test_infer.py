@@ -12,7 +12,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from aggregator.db.models import VerdictModelRecord
-from aggregator.infer import (
+from aggregator.db.verdict_models import load_verdict_model, save_verdict_model, stored_versions
+from aggregator.verdicts.text.calibration import best_threshold
+from aggregator.verdicts.text.lexicon import LEXICON_FEATURES
+from aggregator.verdicts.text.linear import FORMAT, LinearTextModel, analyse_words
+from aggregator.verdicts.text.model import (
     MIN_TRAINING,
     Inference,
     TrainingError,
@@ -20,12 +24,8 @@ from aggregator.infer import (
     fallback_model,
     inference_from_probability,
     normalise_label,
-    train_verdict_model,
 )
-from aggregator.infer_calibration import best_threshold
-from aggregator.infer_lexicon import LEXICON_FEATURES
-from aggregator.infer_linear import FORMAT, LinearTextModel, analyse_words
-from aggregator.infer_store import load_verdict_model, save_verdict_model, stored_versions
+from aggregator.verdicts.text.training import train_verdict_model
 from tests.verdict_examples import HALF_WAY, HELD_OUT, labelled_sentences
 
 EMPTY = ["", "   ", "\n\t", "... !!! ---", None]
@@ -124,8 +124,8 @@ def test_the_fresh_threshold_is_chosen_on_training_folds():
 
 
 def test_a_trained_models_threshold_follows_its_spec(trained):
-    from aggregator.infer_calibration import THRESHOLDS
-    from aggregator.infer_linear import train_linear_model
+    from aggregator.verdicts.text.calibration import THRESHOLDS
+    from aggregator.verdicts.text.linear import train_linear_model
 
     assert trained.threshold in THRESHOLDS  # "balanced": picked on out-of-fold chances
     texts, labels = zip(*labelled_sentences(260))
@@ -255,7 +255,7 @@ def test_a_model_directory(tmp_path, monkeypatch, trained):
 
 
 def test_nowhere_to_save_and_nothing_to_save(monkeypatch, trained):
-    from aggregator.infer_store import ModelStoreError
+    from aggregator.db.verdict_models import ModelStoreError
 
     monkeypatch.delenv("AGGREGATOR_VERDICT_MODEL_DIR", raising=False)
     with pytest.raises(ModelStoreError, match="nowhere to save"):
@@ -265,7 +265,7 @@ def test_nowhere_to_save_and_nothing_to_save(monkeypatch, trained):
 
 
 def test_the_lexicon_reads_the_opening_and_close_of_a_long_text():
-    from aggregator.infer import LEXICON_WINDOW, lexicon_window
+    from aggregator.verdicts.text.model import LEXICON_WINDOW, lexicon_window
 
     middle = "plot summary " * 5000
     text = "A sly delight from start to finish. " + middle + "Tedious, and it never recovers."
@@ -277,7 +277,7 @@ def test_the_lexicon_reads_the_opening_and_close_of_a_long_text():
 
 
 def test_a_crawl_loads_the_model_from_the_configured_directory(trained, tmp_path):
-    from aggregator.inferred_verdicts import run_verdict_model
+    from aggregator.db.verdict_loading import run_verdict_model
 
     assert run_verdict_model(None, {"AGGREGATOR_VERDICT_MODEL_DIR": str(tmp_path)}).is_fallback
     save_verdict_model(trained, directory=tmp_path)

@@ -1,4 +1,4 @@
-"""Outlets' and critics' fresh rates read by the trained verdict model (aggregator.infer_priors)."""
+"""Outlets' and critics' fresh rates read by the trained verdict model (aggregator.verdicts.text.priors)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from aggregator.infer import prior_key, train_verdict_model
-from aggregator.infer_linear import LinearTextModel
-from aggregator.infer_priors import FreshRates, out_of_fold_columns
 from aggregator.verdicts import decide
+from aggregator.verdicts.text.linear import LinearTextModel
+from aggregator.verdicts.text.model import prior_key
+from aggregator.verdicts.text.priors import FreshRates, out_of_fold_columns
+from aggregator.verdicts.text.training import train_verdict_model
 from tests.verdict_examples import FILMS, HELD_OUT, labelled_sentences
 
 NEUTRAL = "{film} opens in cinemas on Friday."

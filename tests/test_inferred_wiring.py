@@ -13,20 +13,21 @@ import sys
 from pathlib import Path
 
 import pytest
+from aggregator.pipelines.decide_verdict import DecideVerdictPipeline
+from aggregator.spiders.base.structured_data import StructuredDataSpider
 from scrapy.utils.test import get_crawler
 
 from aggregator.db.session import make_engine
+from aggregator.db.verdict_loading import inference_enabled, run_verdict_model
+from aggregator.db.verdict_models import save_verdict_model
 from aggregator.demo.server import serve_directory
-from aggregator.infer import fallback_model, train_verdict_model
-from aggregator.infer_store import save_verdict_model
-from aggregator.inferred_verdicts import inference_enabled, no_verdict_reason, run_verdict_model
 from aggregator.items import ReviewItem
 from aggregator.normalise import rate_review
-from aggregator.pipelines.decide_verdict import DecideVerdictPipeline
-from aggregator.report import format_film_summary
-from aggregator.scores import FilmSummary, describe_sources
-from aggregator.spiders.base.structured_data import StructuredDataSpider
+from aggregator.query.report import format_film_summary
+from aggregator.query.scores import FilmSummary, describe_sources
 from aggregator.verdicts import NO_DECISION, Decision, decide
+from aggregator.verdicts.text.model import fallback_model, no_verdict_reason
+from aggregator.verdicts.text.training import train_verdict_model
 from tests.factories import outlet
 
 REPO = Path(__file__).resolve().parent.parent
@@ -349,7 +350,7 @@ def test_a_scheduled_crawl_retrains_once_enough_new_labelled_reviews_are_stored(
 
 
 def test_a_bad_retrain_setting_is_a_clear_error(monkeypatch):
-    from aggregator.inferred_verdicts import retrain_after
+    from aggregator.db.verdict_loading import retrain_after
 
     assert retrain_after({}) == 0 and retrain_after({"AGGREGATOR_RETRAIN_VERDICTS_AFTER": "25"}) == 25
     monkeypatch.setenv("AGGREGATOR_RETRAIN_VERDICTS_AFTER", "40")

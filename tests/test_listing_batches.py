@@ -8,8 +8,8 @@ from sqlalchemy import event, select
 from aggregator.db.models import Review, ReviewRevision
 from aggregator.db.session import session_factory
 from aggregator.db.upsert import save_reviews
+from aggregator.identity.publications import Registry
 from aggregator.importers.chain import ImportPublications, normalise_item
-from aggregator.publications import Registry
 from tests.test_rottentomatoes import PUBLICATIONS, listing, outlet_page
 
 

@@ -13,7 +13,7 @@ import unicodedata
 
 import pytest
 
-from aggregator.names import (
+from aggregator.identity import (
     canonical_person_name,
     critics_from_raw,
     film_key,

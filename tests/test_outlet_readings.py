@@ -6,14 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from aggregator.normalise import date_review, normalise_critics, rate_review
-from aggregator.publications import default_registry
 from aggregator.spiders import outlets
 from aggregator.spiders.base.review_page import Page, reviews_on_page
 from aggregator.spiders.base.schema_org import Graph
 from aggregator.spiders.base.structured_data import StructuredDataSpider
 from aggregator.spiders.outlets import OutletReading, StarRow, reading_for, script_value
+
+from aggregator.identity.publications import default_registry
+from aggregator.normalise import date_review, normalise_critics, rate_review
 from tests.spider_harness import parse_page, response_for, stat
 
 FIXTURES = Path(__file__).parent / "fixtures" / "outlets"

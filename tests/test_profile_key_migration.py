@@ -12,7 +12,7 @@ import logging
 from alembic import command
 from sqlalchemy import text
 
-from aggregator.cli import main
+from aggregator.cli.main import main
 from aggregator.db.session import (
     alembic_config,
     current_revisions,

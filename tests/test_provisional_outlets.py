@@ -11,8 +11,8 @@ from aggregator.db import provisional_outlets
 from aggregator.db.models import Publication, Review
 from aggregator.db.session import session_factory
 from aggregator.db.upsert import save_reviews
+from aggregator.identity.publications import load_registry, provisional_group_keys
 from aggregator.items import ReviewItem
-from aggregator.publications import load_registry, provisional_group_keys
 
 REGISTRY = load_registry(include_env=False)
 

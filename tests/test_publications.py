@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from aggregator.publications import (
+from aggregator.identity.publications import (
     ENV_VAR,
     Publication,
     Registry,
@@ -20,7 +20,7 @@ from aggregator.publications import (
     name_key,
     variant_key,
 )
-from aggregator.scales import SCALES
+from aggregator.ratings.scales import SCALES
 
 FICTIONAL = """
 [publications.daily-fictional]

@@ -23,7 +23,7 @@ from aggregator.ratings import (
     parse_rating,
     rating_from_parts,
 )
-from aggregator.scales import SCALES
+from aggregator.ratings.scales import SCALES
 
 # --- formats ------------------------------------------------------------------------------
 
@@ -220,7 +220,7 @@ def test_rating_is_frozen_and_comparable() -> None:
     assert hash(rating) == hash(Rating("3/4", 3.0, 4.0, 0.0, "stars/4", 75.0))
 
 
-# The Rating type and its score live in aggregator.rating_scores; callers import them from
+# The Rating type and its score live in aggregator.ratings.scores; callers import them from
 # aggregator.ratings, which must keep offering every name they use.
 _NAMES_CALLERS_IMPORT = (
     "FRESH_FROM", "LEARN_MIN_RATINGS", "LEARN_MIN_SHARE", "LEARNABLE_KINDS", "LETTER_POINTS",
@@ -231,8 +231,8 @@ _NAMES_CALLERS_IMPORT = (
 
 
 def test_every_public_name_is_importable_from_ratings() -> None:
-    import aggregator.rating_scores as rating_scores
     import aggregator.ratings as ratings
+    import aggregator.ratings.scores as rating_scores
 
     missing = [name for name in _NAMES_CALLERS_IMPORT if not hasattr(ratings, name)]
     assert missing == []
@@ -241,10 +241,10 @@ def test_every_public_name_is_importable_from_ratings() -> None:
     assert ratings.verdict_for_score is rating_scores.verdict_for_score
 
 
-@pytest.mark.parametrize("first", ["aggregator.rating_scores", "aggregator.ratings"])
+@pytest.mark.parametrize("first", ["aggregator.ratings.scores", "aggregator.ratings"])
 def test_rating_modules_import_in_either_order(first: str) -> None:
     # A fresh interpreter: an import cycle shows only when the other module is not loaded yet.
-    code = f"import {first}; import aggregator.ratings; import aggregator.rating_scores"
+    code = f"import {first}; import aggregator.ratings; import aggregator.ratings.scores"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text, update
 
-from aggregator.cli import main
+from aggregator.cli.main import main
 from aggregator.db.models import (
     Critic,
     Film,
@@ -25,7 +25,7 @@ from aggregator.db.models import (
 from aggregator.db.session import session_factory
 from aggregator.db.upsert import RAW_FIELDS, content_hash, save_reviews
 from aggregator.demo.server import DEMO_PUBLICATIONS
-from aggregator.infer import fallback_model
+from aggregator.identity.publications import load_registry
 from aggregator.items import ReviewItem
 from aggregator.normalise import (
     clean_fields,
@@ -34,8 +34,8 @@ from aggregator.normalise import (
     normalise_critics,
     rate_review,
 )
-from aggregator.publications import load_registry
 from aggregator.renormalise import BATCH_SIZE, GROUPS, renormalise, renormalised_item
+from aggregator.verdicts.text.model import fallback_model
 from tests.factories import outlet
 
 OWL = outlet(
@@ -359,7 +359,7 @@ def test_a_dry_run_does_not_even_migrate(tmp_path, capsys):
 
 
 def test_the_cli_batch_size_default_is_the_modules():
-    from aggregator.cli import build_parser
+    from aggregator.cli.main import build_parser
 
     assert build_parser().parse_args(["renormalise"]).batch_size == BATCH_SIZE
 

@@ -8,15 +8,15 @@ from collections import Counter
 from datetime import date
 
 import pytest
+from aggregator.spiders.rottentomatoes import RottenTomatoesSpider
 from sqlalchemy import select
 
 from aggregator.db.models import Review, ReviewRevision
 from aggregator.db.session import session_factory
 from aggregator.db.upsert import save_reviews
+from aggregator.identity.publications import Registry, default_registry
 from aggregator.importers.chain import ImportPublications, normalise_item
 from aggregator.items import ReviewItem
-from aggregator.publications import Registry, default_registry
-from aggregator.spiders.rottentomatoes import RottenTomatoesSpider
 from tests.factories import outlet
 from tests.spider_harness import make_spider, parse_page, response_for, stat
 

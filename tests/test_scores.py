@@ -1,4 +1,4 @@
-"""Film lookup and film summary numbers on a hand-made set (aggregator.scores).
+"""Film lookup and film summary numbers on a hand-made set (aggregator.query.scores).
 
 All outlets, critics and films here are fictional.
 """
@@ -13,9 +13,8 @@ from sqlalchemy.orm import Session
 
 from aggregator.db.upsert import save_reviews
 from aggregator.items import ReviewItem
-from aggregator.scores import FilmNotFound, film_summary, find_films
+from aggregator.query.scores import FilmNotFound, film_summary, find_films
 from tests.factories import outlet
-
 
 PUBLICATIONS = {
     "daily-lantern": outlet("daily-lantern", "The Daily Lantern", ("lantern.example",)),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from aggregator.film_identity import film_from_raw
+from aggregator.identity.film_identity import film_from_raw
 from aggregator.normalise import clean_fields, identify_film
 from tests.spider_harness import parse_page
 

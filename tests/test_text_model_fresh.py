@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from aggregator.habits import FreshHabits, HabitRow
-from aggregator.infer import fallback_model, train_verdict_model
-from aggregator.infer_lexicon import lexicon_features
 from aggregator.verdicts import TEXT_MODEL_CONFIDENCE, Decision, decide
+from aggregator.verdicts.habits import FreshHabits, HabitRow
+from aggregator.verdicts.text.lexicon import lexicon_features
+from aggregator.verdicts.text.model import fallback_model
+from aggregator.verdicts.text.training import train_verdict_model
 from tests.verdict_examples import labelled_sentences
 
 

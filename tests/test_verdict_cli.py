@@ -1,4 +1,4 @@
-"""`aggregator verdict set/clear/review` (aggregator/cli_verdicts.py, aggregator/db/verdict_store.py)
+"""`aggregator verdict set/clear/review` (aggregator/cli/verdicts.py, aggregator/db/verdict_store.py)
 on SQLite and PostgreSQL: a manual verdict survives re-crawls and `aggregator renormalise`.
 Outlets, critics and films here are fictional."""
 
@@ -7,13 +7,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from aggregator.cli import main
+from aggregator.cli.main import main
 from aggregator.db.models import Review, ReviewRevision
 from aggregator.db.session import session_factory
 from aggregator.db.upsert import UpsertCounts, save_reviews
-from aggregator.infer import fallback_model
 from aggregator.items import ReviewItem
 from aggregator.normalise import clean_fields, date_review, identify_film, normalise_critics, rate_review
+from aggregator.verdicts.text.model import fallback_model
 from tests.factories import outlet
 
 HERON = outlet("heron-quarterly", "The Heron Quarterly", ("heronquarterly.example",), scale="letter")

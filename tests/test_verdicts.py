@@ -9,9 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aggregator.habits import FreshHabits, HabitRow
 from aggregator.ratings import Rating, parse_rating, rating_from_parts
-from aggregator.scales import SCALES
+from aggregator.ratings.scales import SCALES
 from aggregator.verdicts import (
     CUE_WINDOW,
     FRESH_THRESHOLDS,
@@ -25,6 +24,7 @@ from aggregator.verdicts import (
     label_key,
     stated_in_text,
 )
+from aggregator.verdicts.habits import FreshHabits, HabitRow
 
 
 @dataclass

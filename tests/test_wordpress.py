@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from aggregator.spiders.base.review_page import reviews_on_page
+from aggregator.spiders.platforms.wordpress import paragraphs_of, post_page
 
 from aggregator.demo.discovery_render import render
 from aggregator.demo.discovery_server import DISCOVERY_SITES
-from aggregator.publications import RegistryError, load_registry
-from aggregator.spiders.base.review_page import reviews_on_page
-from aggregator.spiders.platforms.wordpress import paragraphs_of, post_page
+from aggregator.identity.publications import RegistryError, load_registry
 from tests.discovery_harness import CINDER, exported, fixture_sites, summary
 from tests.spider_harness import raw_view
 

@@ -4,7 +4,7 @@ The store joins a new byline to a stored critic (aggregator.db.critic_store), bu
 before the evidence arrived stay apart: namesakes on two outlets that each got a profile page
 later, a byline that joined another critic by its profile while its older reviews on that
 outlet sit on a profile-less row, or critics that migration 0002 split by outlet. This module
-applies the evidence rules (aggregator.critic_identity.plan_critic_merges: a shared profile
+applies the evidence rules (aggregator.identity.critic_identity.plan_critic_merges: a shared profile
 page or sameAs, the same name with a profile on both outlets, the same name met on one
 outlet) to the stored critics' profiles and aliases, and merges each group into its oldest
 row: review links, aliases and profiles move to it, the merged-away spellings stay as
@@ -24,13 +24,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from aggregator.critic_identity import (
-    CriticEvidence,
-    explain_same_critic,
-    plan_critic_merges,
-    profiles_conflict,
-)
-from aggregator.critics import person_key, preferred_spelling
 from aggregator.db.batching import chunks, insert_ignoring_duplicates
 from aggregator.db.models import (
     Critic,
@@ -39,6 +32,13 @@ from aggregator.db.models import (
     ReviewCritic,
     critic_key,
 )
+from aggregator.identity.critic_identity import (
+    CriticEvidence,
+    explain_same_critic,
+    plan_critic_merges,
+    profiles_conflict,
+)
+from aggregator.identity.critics import person_key, preferred_spelling
 
 
 @dataclass

@@ -5,14 +5,14 @@ person key, the outlet, and the profile keys the page gave for that name
 (`ReviewItem.critic_profiles`). A record joins a stored critic
 1. that holds one of its profiles (`critic_profiles`): a shared page is one person;
 2. else a namesake (same person key, via `critic_aliases`) for which
-   aggregator.critic_identity.same_critic says True: a profile on both sides (the same page,
+   aggregator.identity.critic_identity.same_critic says True: a profile on both sides (the same page,
    or the same name with a profile on both outlets);
 3. else a namesake already met on the same outlet, when same_critic has no evidence either
    way: a byline repeated on one outlet is one person (an outlet does not employ two critics
    of one name without telling them apart, and if it did the page could not tell us);
 4. else it is a new critic. Namesakes on two outlets without profiles stay two people.
 Every record leaves an alias (spelling, person key, outlet) and its profiles behind, and the
-display name is the preferred spelling of the aliases (aggregator.critics.preferred_spelling).
+display name is the preferred spelling of the aliases (aggregator.identity.critics.preferred_spelling).
 When a batch brings evidence that makes two stored critics one person (a record joined
 critic A by its profile on an outlet where namesake B was met without one; namesakes that
 each got a profile page), they are merged at once (aggregator.db.critic_merge: the same
@@ -32,17 +32,16 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from aggregator.critic_identity import (
+from aggregator.db.batching import CHUNK, chunks, insert_ignoring_duplicates  # noqa: F401  (importable from here)
+from aggregator.db.batching import dialect_insert as _insert  # noqa: F401
+from aggregator.db.models import Critic, CriticAlias, CriticProfile, critic_key
+from aggregator.identity.critic_identity import (
     CriticEvidence,
     profile_key,
     same_critic,
 )
-from aggregator.critics import person_key, preferred_spelling
-from aggregator.db.batching import CHUNK, chunks, insert_ignoring_duplicates  # noqa: F401  (importable from here)
-from aggregator.db.batching import dialect_insert as _insert  # noqa: F401
-from aggregator.db.models import Critic, CriticAlias, CriticProfile, critic_key
+from aggregator.identity.critics import person_key, preferred_spelling
 from aggregator.items import ReviewItem
-
 
 # --- critics -----------------------------------------------------------------------------------
 

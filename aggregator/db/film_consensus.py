@@ -3,7 +3,7 @@
 Of the reviews of a film whose verdict was given (aggregator.verdicts.GIVEN_SOURCES: a rating,
 a label, a rating stated in the text, a person's call; never an inferred one), how many were
 fresh: a tally (fresh, reviews). A model trained with consensus tallies
-(aggregator.infer_priors) reads it as one feature, so an unscored review of a film most critics
+(aggregator.verdicts.text.priors) reads it as one feature, so an unscored review of a film most critics
 liked is likelier read fresh when its text is unsure. On held-out films of the real sample it
 took the trained model from 80.4% to 82.6% (docs/verdicts.md).
 

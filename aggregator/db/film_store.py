@@ -29,7 +29,7 @@ from aggregator.db.critic_store import (
     insert_ignoring_duplicates as _insert_ignoring_duplicates,
 )
 from aggregator.db.models import Film, FilmExternalId, Publication, Review, film_key_of
-from aggregator.film_identity import FilmCandidate, explain_film_choice, external_ids
+from aggregator.identity.film_identity import FilmCandidate, explain_film_choice, external_ids
 from aggregator.items import ReviewItem
 
 ID_KINDS = ("imdb", "tmdb", "wikidata")

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aggregator.db.models import Critic, CriticAlias, Publication, Review, ReviewCritic, critic_key
-from aggregator.habits import FreshHabits, HabitRow
 from aggregator.verdicts import label_call
+from aggregator.verdicts.habits import FreshHabits, HabitRow
 
 
 def scale_counts_by_publication(

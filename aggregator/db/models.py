@@ -10,7 +10,6 @@ models must stay in step with them (tests/test_db.py compares the two).
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -33,9 +32,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-VERDICTS = ("positive", "mixed", "negative")
-VERDICT_SOURCES = ("rating", "text", "label", "inferred", "manual")
-RUN_STATUSES = ("running", "ok", "empty", "failed")
+from aggregator.identity.critics import critic_key  # noqa: F401  (importable from here)
+from aggregator.identity.films import film_key
+from aggregator.items import RUN_STATUSES, VERDICT_SOURCES, VERDICTS  # noqa: F401
 
 # Deterministic constraint names, so later migrations (and SQLite batch mode) can refer to them.
 NAMING_CONVENTION = {
@@ -86,20 +85,12 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 
 # --- identity keys: how rows are matched, kept apart from the display values -----------------
-
-
-def critic_key(name: str) -> str:
-    """Matching key of a critic, first version: accent-folded, case-folded, spaces collapsed."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(folded.casefold().split())
+# critic_key and film_key are the identity rules (aggregator.identity); the store matches on them.
 
 
 def film_key_of(title: str) -> str:
-    """The film key of `title` (aggregator.names.film_key, the one rule the film pipeline
-    also uses), "" for a title with no letter or digit."""
-    from aggregator.names import film_key  # lazily: the models need not load the normalisers
-
+    """The film key of `title` (aggregator.identity.films.film_key, the one rule the film
+    pipeline also uses), "" for a title with no letter or digit."""
     try:
         return film_key(title) or ""
     except ValueError:
@@ -121,7 +112,7 @@ class Publication(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(100), unique=True)
-    """Registry key (aggregator/publications.toml)."""
+    """Registry key (aggregator/identity/publications.toml)."""
     name: Mapped[str] = mapped_column(Text)
     domain: Mapped[str | None] = mapped_column(Text)
     """The first of the registry's domains."""
@@ -135,7 +126,7 @@ class Publication(Base):
 
 class Critic(Base):
     """One person. Namesakes are separate rows unless evidence joins them (see
-    aggregator.critic_identity and `aggregator.db.upsert.get_critic_ids`), so neither the
+    aggregator.identity.critic_identity and `aggregator.db.upsert.get_critic_ids`), so neither the
     name nor its key is unique: `uid` is, and only serves to let concurrent writers that
     create the same critic meet on one row."""
 
@@ -158,7 +149,7 @@ class CriticProfile(Base):
     __tablename__ = "critic_profiles"
 
     profile_key: Mapped[str] = mapped_column(Text, primary_key=True)
-    """aggregator.critic_identity.profile_key of the URL."""
+    """aggregator.identity.critic_identity.profile_key of the URL."""
     critic_id: Mapped[int] = mapped_column(
         ForeignKey("critics.id", ondelete="CASCADE"), index=True
     )
@@ -178,7 +169,7 @@ class CriticAlias(Base):
     )
     spelling: Mapped[str] = mapped_column(Text)
     person_key: Mapped[str] = mapped_column(Text, index=True)
-    """aggregator.critics.person_key of the spelling: how namesakes are found."""
+    """aggregator.identity.critics.person_key of the spelling: how namesakes are found."""
     outlet: Mapped[str] = mapped_column(String(100), default="")
     """Registry key of the outlet ("" for critics migrated without any review)."""
 
@@ -190,7 +181,7 @@ class Film(Base):
     title: Mapped[str] = mapped_column(Text)
     year: Mapped[int | None]
     key: Mapped[str] = mapped_column(Text, index=True)
-    """Film key (aggregator.names.film_key): case- and punctuation-insensitive title."""
+    """Film key (aggregator.identity.film_key): case- and punctuation-insensitive title."""
     uid: Mapped[str] = mapped_column(Text, unique=True)
     """f"{key}|{year or ''}": one row per titled film per year."""
 
@@ -247,7 +238,7 @@ class CrawlRun(Base):
 
 
 class FetchState(Base):
-    """What a discovery crawl last learnt about one fetched URL (aggregator/fetch_state.py):
+    """What a discovery crawl last learnt about one fetched URL (aggregator/crawl/fetch_state.py):
     the server's validators for a conditional GET and the feed's or sitemap's date."""
 
     __tablename__ = "fetch_state"
@@ -280,7 +271,7 @@ class Review(Base):
     publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id"), index=True)
     film_id: Mapped[int | None] = mapped_column(ForeignKey("films.id"), index=True)
     film_unresolved: Mapped[str | None] = mapped_column(String(32))
-    """Why the review has no film although it names one (aggregator.film_identity reasons:
+    """Why the review has no film although it names one (aggregator.identity.film_identity reasons:
     "ambiguous", "id_conflict", …); None when linked or when no title was found."""
     film_key: Mapped[str | None] = mapped_column(Text)
     """The film key the review was matched under (lists the candidates of an unresolved one)."""
@@ -382,8 +373,8 @@ class ReviewRevision(Base):
 
 
 class VerdictModelRecord(Base):
-    """A trained verdict text model (issue 7), versioned: aggregator.infer_store saves and loads
-    it. `model` is the gzip-compressed JSON of aggregator.infer_linear (vocabulary and
+    """A trained verdict text model (issue 7), versioned: aggregator.db.verdict_models saves and loads
+    it. `model` is the gzip-compressed JSON of aggregator.verdicts.text.linear (vocabulary and
     weights), never a pickle."""
 
     __tablename__ = "verdict_models"

@@ -1,11 +1,11 @@
 """One stored row per provisional outlet, whatever spelling the crawl met it under.
 
 An outlet the registry does not know gets a provisional entry keyed by its registered domain
-or, without one, by its name (aggregator.publications.Registry.provisional). Two spellings of
+or, without one, by its name (aggregator.identity.publications.Registry.provisional). Two spellings of
 one such outlet, "Film Blog X" from og:site_name and "filmblogx.com" from a page without one
 (or a listing naming the outlet without linking it), would make two rows. `provisional_rows`
 stores a new provisional key under the stored provisional row (or the batch's other new row)
-it shares a group key with (aggregator.publications.provisional_group_keys: the rule of
+it shares a group key with (aggregator.identity.publications.provisional_group_keys: the rule of
 `Registry.group_key`, where a country qualifier keeps foreign namesakes apart). Registry
 outlets are never touched.
 
@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from aggregator.db.batching import chunks
 from aggregator.db.models import Publication
 from aggregator.db.session import RUN_CACHE
-from aggregator.publications import provisional_group_keys
+from aggregator.identity.publications import provisional_group_keys
 
 
 class ProvisionalIndex:

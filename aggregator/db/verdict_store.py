@@ -1,6 +1,6 @@
 """Verdicts a person sets, and the queue of verdicts a person should check.
 
-`aggregator verdict set/clear/review` (aggregator/cli_verdicts.py) are thin adapters over
+`aggregator verdict set/clear/review` (aggregator/cli/verdicts.py) are thin adapters over
 these. A manual verdict is verdict_source "manual", confidence 1.0, fresh when positive: a
 crawl never overwrites it (aggregator.db.upsert leaves MANUAL_FIELDS alone on a review whose
 stored source is "manual", and a re-crawl of an unchanged page only touches `last_seen`, since
@@ -16,10 +16,9 @@ from sqlalchemy.orm import Session
 
 from aggregator.db.models import VERDICTS, Film, Publication, Review, ReviewRevision, utcnow
 from aggregator.urls import canonical_url
+from aggregator.verdicts.decision import REVIEW_BELOW
 
 MANUAL_CONFIDENCE = 1.0
-REVIEW_BELOW = 0.6
-"""Default confidence below which `aggregator verdict review` lists a verdict."""
 EXCERPT_CHARS = 160
 
 

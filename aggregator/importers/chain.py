@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from aggregator.identity.publications import Publication, Registry
 from aggregator.items import ReviewItem
 from aggregator.normalise import (
     clean_fields,
@@ -19,7 +20,6 @@ from aggregator.normalise import (
     identify_film,
     rate_review,
 )
-from aggregator.publications import Publication, Registry
 from aggregator.validate import review_problems
 
 

@@ -28,9 +28,9 @@ from aggregator.db.film_consensus import CrawlConsensus
 from aggregator.db.history import learn_habits, model_critic_identities
 from aggregator.db.runs import finish_run, start_run
 from aggregator.db.upsert import UpsertCounts, save_reviews
+from aggregator.identity.publications import Registry, load_registry
 from aggregator.importers.chain import ImportPublications, normalise_item
 from aggregator.items import ReviewItem
-from aggregator.publications import Registry, load_registry
 from aggregator.urls import canonical_url
 
 SOURCE = "nyt-api"
@@ -149,7 +149,7 @@ def import_nyt_api(path: str | Path, sessions, registry: Registry | None = None)
 
 
 def _verdict_model(session):
-    """The verdict model a crawl of this database would infer with (aggregator.inferred_verdicts)."""
-    from aggregator.inferred_verdicts import run_verdict_model
+    """The verdict model a crawl of this database would infer with (aggregator.db.verdict_loading)."""
+    from aggregator.db.verdict_loading import run_verdict_model
 
     return run_verdict_model(session)

@@ -38,15 +38,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from aggregator.identity import film_title_from_headline
 from aggregator.items import ReviewItem
-from aggregator.names import film_title_from_headline
 from aggregator.urls import canonical_url
 
 from .schema_org import (
     ARTICLE_TYPES,
     CREATIVE_WORK_TYPES,
-    ORGANIZATION_TYPES,
     LISTING_TYPES,
+    ORGANIZATION_TYPES,
     REVIEW_TYPES,
     Graph,
     is_a,
@@ -89,7 +89,7 @@ class Page:
     structured data (a page whose JSON-LD is missing or unreadable)."""
     standfirst_markup: str | None = None
     """The visible standfirst's words with its emphasis kept as <em>/<i>/<cite> tags, when it
-    has any: the first emphasised title names the film (aggregator.film_identity)."""
+    has any: the first emphasised title names the film (aggregator.identity.film_identity)."""
 
     def meta_first(self, *names: str) -> str | None:
         for name in names:

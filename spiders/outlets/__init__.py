@@ -1,7 +1,7 @@
 """Per-outlet reading for the named outlets, applied by the generic spider to their pages.
 
 `reading_for(key, *urls)` picks an outlet's `OutletReading` (spiders/outlets/catalogue.py) by
-the spider's publication key, else by the registry entry (aggregator/publications.toml) whose
+the spider's publication key, else by the registry entry (aggregator/identity/publications.toml) whose
 domain serves one of the URLs: the page's own URL first, then its canonical, so a Wayback
 capture or a local copy of an outlet's page is read as that outlet's. A user's
 `aggregator crawl --url <review URL>` with the default `structured_data` spider therefore gets
@@ -10,7 +10,7 @@ the outlet's reading without naming it.
 
 from __future__ import annotations
 
-from aggregator.publications import default_registry
+from aggregator.identity.publications import default_registry
 
 from .catalogue import READINGS
 from .reading import OutletReading, StarRow, read_outlet, read_star_row, script_value

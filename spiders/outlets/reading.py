@@ -65,7 +65,7 @@ class OutletReading:
     """Where one outlet's pages say what structured data leaves out. Every field is optional."""
 
     key: str
-    """The outlet's registry key (aggregator/publications.toml)."""
+    """The outlet's registry key (aggregator/identity/publications.toml)."""
     star_row: StarRow | None = None
     rating_text: tuple[str, ...] = ()
     """XPaths whose text is a rating as shown ("5 out of 5 stars")."""

@@ -24,28 +24,27 @@ from datetime import datetime
 from typing import Any
 
 import scrapy
+from aggregator.spiders.base.structured_data import StructuredDataSpider
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy.spiderloader import get_spider_loader
 
+from aggregator.crawl.fetch_state import FetchStates, parse_since, reviews_stored
+from aggregator.crawl.signals import outlet_progress
 from aggregator.db.runs import OK_FINISH_REASONS
 from aggregator.db.session import ensure_schema, make_engine, resolve_database_url, session_factory
-from aggregator.fetch_state import FetchStates, parse_since, reviews_stored
-from aggregator.films import film_key
+from aggregator.identity.films import film_key
+from aggregator.identity.publication_discovery import search_url_for
+from aggregator.identity.publications import Publication, Registry, load_registry
 from aggregator.items import ReviewItem
-from aggregator.publication_discovery import search_url_for
-from aggregator.publications import Publication, Registry, load_registry
-from aggregator.spiders.base.structured_data import StructuredDataSpider
 
 logger = logging.getLogger(__name__)
 
-outlet_progress = object()
-"""Signal sent as a platform spider works through an outlet: publication, event, count."""
 
 
 def title_words(text: str) -> list[str]:
-    """The words of `text` folded as film titles are compared (aggregator.films.film_key:
+    """The words of `text` folded as film titles are compared (aggregator.identity.films.film_key:
     case, diacritics, "&", hyphens, Roman numerals), so "Amélie"/"Amelie" and "Rocky II"/
     "Rocky 2 review" match."""
     try:
@@ -237,7 +236,7 @@ class PlatformSpider(StructuredDataSpider):
 
     def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
         """A discovered page, read by the generic reader; once read to its end it is known how
-        many reviews it gave, which its fetch state waits for (aggregator/fetch_state.py)."""
+        many reviews it gave, which its fetch state waits for (aggregator/crawl/fetch_state.py)."""
         reviews = 0
         for result in super().parse(response, **kwargs):
             reviews += isinstance(result, ReviewItem)

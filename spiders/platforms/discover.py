@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response
 
-from aggregator.publication_discovery import robots_txt_url
-from aggregator.publications import Publication
-from aggregator.urls import registered_domain
+from aggregator.crawl.film_target import ROTTEN_TOMATOES, askable, check_rt_url
+from aggregator.identity.publication_discovery import robots_txt_url
+from aggregator.identity.publications import Publication
 
 from .base import PlatformSpider
 from .feeds import FeedReader
@@ -32,7 +32,6 @@ from .wordpress import WordPressReader
 logger = logging.getLogger(__name__)
 
 
-ROTTEN_TOMATOES = "rottentomatoes.com"
 
 
 class DiscoverSpider(WordPressReader, FeedReader, SitemapReader, PlatformSpider):
@@ -54,20 +53,12 @@ class DiscoverSpider(WordPressReader, FeedReader, SitemapReader, PlatformSpider)
             # the host the request goes to: Rotten Tomatoes, or the archive of a capture of it
             self.allowed_domains = sorted(set(self.allowed_domains) | {ROTTEN_TOMATOES, urlsplit(self.rt_url).hostname})
 
-    @staticmethod
-    def check_rt_url(url: str) -> None:
-        """A page of rottentomatoes.com or a subdomain of it, live or a Wayback capture."""
-        if urlsplit(url).scheme not in ("http", "https") or registered_domain(url) != ROTTEN_TOMATOES:
-            raise ValueError(f"rt_url {url!r} is not a Rotten Tomatoes page (https://www.{ROTTEN_TOMATOES}/m/…)")
+    check_rt_url = staticmethod(check_rt_url)
 
     def serves(self, publication: Publication) -> bool:
         return True  # every entry has domains, hence a robots.txt to read
 
-    @staticmethod
-    def askable(publication: Publication) -> bool:
-        """A film-targeted crawl can ask this outlet (robots.txt sitemaps are not searched)."""
-        discovery = publication.discovery
-        return bool(discovery.incremental_source or discovery.search_url)
+    askable = staticmethod(askable)
 
     def entry_points(self, publication: Publication) -> list[str]:
         discovery = publication.discovery

@@ -19,8 +19,8 @@ import scrapy
 from parsel import Selector
 from scrapy.http import Response
 
-from aggregator.fetch_state import parse_entry_date
-from aggregator.publications import Publication
+from aggregator.crawl.fetch_state import parse_entry_date
+from aggregator.identity.publications import Publication
 
 from .base import PlatformSpider
 

@@ -26,10 +26,10 @@ from scrapy.http import Response
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
+from aggregator.crawl.fetch_state import parse_entry_date
 from aggregator.db.batching import CHUNK
-from aggregator.fetch_state import parse_entry_date
-from aggregator.publication_discovery import period_in_url
-from aggregator.publications import Publication
+from aggregator.identity.publication_discovery import period_in_url
+from aggregator.identity.publications import Publication
 
 from .base import PlatformSpider
 

@@ -26,13 +26,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 import scrapy
-from scrapy.http import Response, TextResponse
-
-from aggregator.fetch_state import parse_entry_date
-from aggregator.items import ReviewItem
-from aggregator.publications import Publication
 from aggregator.spiders.base.review_page import Page, reviews_on_page
 from aggregator.spiders.base.schema_org import Graph
+from scrapy.http import Response, TextResponse
+
+from aggregator.crawl.fetch_state import parse_entry_date
+from aggregator.identity.publications import Publication
+from aggregator.items import ReviewItem
 from aggregator.urls import canonical_url
 
 from .base import PlatformSpider

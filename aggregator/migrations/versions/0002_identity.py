@@ -1,7 +1,7 @@
 """Critic and film identity: critic profiles and aliases, film external ids, unresolved films.
 
 A critic's name is no longer unique: namesakes on two outlets are two people unless evidence
-joins them (aggregator.critic_identity). Existing critics are split accordingly, one row per
+joins them (aggregator.identity.critic_identity). Existing critics are split accordingly, one row per
 outlet they wrote for (0001 had no evidence to join them with), each with an alias; reviews
 get `authors_raw` (kept so that renormalise sees each author's profile URLs),
 `film_unresolved`, `film_key` and `film_link_manual`.
@@ -49,7 +49,7 @@ def _critics_rebuilt():
 
 
 def _person_key(name: str) -> str:
-    from aggregator.critics import person_key
+    from aggregator.identity.critics import person_key
 
     return person_key(name) or " ".join(name.casefold().split())
 

@@ -2,7 +2,7 @@
 
 One row per saved model: name and version (unique together), when, how many labelled
 examples, the held-out metrics, and the model itself as gzip-compressed JSON (vocabulary and
-weights; aggregator.infer_store), never a pickle. A new table: nothing existing is touched.
+weights; aggregator.db.verdict_models), never a pickle. A new table: nothing existing is touched.
 
 Revision ID: 0006
 Revises: 0005

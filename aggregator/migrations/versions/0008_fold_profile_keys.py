@@ -1,6 +1,6 @@
 """Critic profile keys in the folded form: a people folder in the plural.
 
-aggregator.critic_identity.profile_key names one site's people page under a singular or a
+aggregator.identity.critic_identity.profile_key names one site's people page under a singular or a
 plural folder by the plural ("site/critic/x" and "site/critics/x" are one page: Rotten
 Tomatoes moved critic pages from /critic/<slug> to /critics/<slug>). Keys stored before
 that folding may still have the singular folder; this rewrites each to its folded form, so
@@ -46,7 +46,7 @@ log = logging.getLogger("aggregator.migrations.fold_profile_keys")
 BATCH = 500
 """Rows read, and keys looked up, per statement: far below SQLite's bound-parameter limit."""
 
-# Frozen copy of aggregator.critic_identity.FOLDER_PLURALS as of this revision.
+# Frozen copy of aggregator.identity.critic_identity.FOLDER_PLURALS as of this revision.
 FOLDER_PLURALS = {
     "critic": "critics", "author": "authors", "profile": "profiles", "contributor": "contributors",
     "writer": "writers", "reviewer": "reviewers", "columnist": "columnists",
