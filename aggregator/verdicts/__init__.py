@@ -2,7 +2,7 @@
 
 - decision.py: `decide(rating, label, text, publication, critic, habits, model, consensus)` →
   `Decision` (verdict, fresh, source, confidence, fresh rule); the outlet label table, the
-  ratings stated in a text, the film-criticism cues;
+  ratings stated in a text; cues.py: the film-criticism cues (`cue_score`);
 - habits.py: how outlets and critics call a score fresh (`FreshHabits`, learnt from `HabitRow`s);
 - text/: the verdict text model that reads an unscored review (the lexicon fallback and the
   trained linear model). It is not imported here: scikit-learn loads only when a run reads text.
@@ -12,17 +12,13 @@ The names callers use are importable from here: `from aggregator.verdicts import
 
 from __future__ import annotations
 
+from aggregator.verdicts.cues import CONTRASTS, CUE_WINDOW, CUES_AGAINST, CUES_FOR, NEGATORS, cue_score
 from aggregator.verdicts.decision import (
     BORDERLINE,
-    CONTRASTS,
-    CUE_WINDOW,
-    CUES_AGAINST,
-    CUES_FOR,
     FRESH_THRESHOLDS,
     GIVEN_SOURCES,
     LABEL_CONFIDENCE,
     LABELS,
-    NEGATORS,
     NO_DECISION,
     RATING_CONFIDENCE,
     REVIEW_BELOW,
@@ -31,7 +27,6 @@ from aggregator.verdicts.decision import (
     TEXT_MODEL_CONFIDENCE,
     TEXT_MODEL_WEIGHT,
     Decision,
-    cue_score,
     decide,
     fresh_for_score,
     label_call,
