@@ -26,7 +26,7 @@ if str(REPO_ROOT) not in sys.path:  # `pytest` run without `python -m` from the 
 from aggregator.demo.server import serve_directory  # noqa: E402
 from aggregator.urls import canonical_url  # noqa: E402
 from benchmarks.outlet_pages import OUTLETS, PAGES, assemble, page_fragments  # noqa: E402
-from benchmarks.outlets import crawl_page, main  # noqa: E402
+from benchmarks.outlets import OUTLET_PAGE_KINDS, crawl_page, main  # noqa: E402
 
 REVIEW_PAGES = [page for page in PAGES if page.facts is not None]
 OTHER_PAGES = [page for page in PAGES if page.facts is None]
@@ -37,7 +37,7 @@ BY_ID = {page.id: page for page in PAGES}
 
 @pytest.mark.parametrize("page", REVIEW_PAGES, ids=lambda p: p.id)
 def test_review_page_gives_exactly_its_facts(shared_dir, page):
-    items, stats = crawl_page(page.url, assemble(shared_dir, page))
+    items, stats = crawl_page(page.url, assemble(shared_dir, page), kinds=OUTLET_PAGE_KINDS)
     assert len(items) == 1, stats
     item, facts = items[0], page.facts
     assert item.url == canonical_url(page.url)
@@ -53,7 +53,7 @@ def test_review_page_gives_exactly_its_facts(shared_dir, page):
 
 @pytest.mark.parametrize("page", OTHER_PAGES, ids=lambda p: p.id)
 def test_404s_roundups_and_other_outlets_pages_yield_nothing(shared_dir, page):
-    items, stats = crawl_page(page.url, assemble(shared_dir, page))
+    items, stats = crawl_page(page.url, assemble(shared_dir, page), kinds=OUTLET_PAGE_KINDS)
     assert items == []
     reasons = [key for key in stats if key.startswith("aggregator/no_review/")]
     assert len(reasons) == 1, stats
@@ -70,30 +70,30 @@ def test_guardian_counts_the_headline_stars_not_a_related_cards(shared_dir):
     page = BY_ID["guardian/stereophonic"]
     html = assemble(shared_dir, page)
     assert html.count("m14.381") == 2, "the page holds a related-story card rated 3/5"
-    items, stats = crawl_page(page.url, html)
+    items, stats = crawl_page(page.url, html, kinds=OUTLET_PAGE_KINDS)
     assert (items[0].rating_raw, items[0].score) == ("5/5", 100.0)
     assert stats["aggregator/outlet/rating/guardian"] == 1
 
     # Without the headline's row, the card's stars are still not taken for the review's.
     headless = replace(page, skip=page.skip + ("HEADER:",))
-    items, _ = crawl_page(page.url, assemble(shared_dir, headless))
+    items, _ = crawl_page(page.url, assemble(shared_dir, headless), kinds=OUTLET_PAGE_KINDS)
     assert len(items) == 1
     assert (items[0].rating_raw, items[0].score, items[0].verdict_source) == (None, None, None)
 
 
 def test_guardian_empty_stars_are_told_apart_from_filled_by_their_shape(shared_dir):
     page = BY_ID["guardian/the-outsiders"]
-    items, _ = crawl_page(page.url, assemble(shared_dir, page))
+    items, _ = crawl_page(page.url, assemble(shared_dir, page), kinds=OUTLET_PAGE_KINDS)
     assert items[0].rating_raw == "3/5"
     assert items[0].rating_value == 3.0 and items[0].rating_best == 5.0
 
 
 def test_new_york_times_critics_pick_is_the_outlets_own_call(shared_dir):
     pick, other = BY_ID["nytimes/stereophonic"], BY_ID["nytimes/the-outsiders"]
-    items, stats = crawl_page(pick.url, assemble(shared_dir, pick))
+    items, stats = crawl_page(pick.url, assemble(shared_dir, pick), kinds=OUTLET_PAGE_KINDS)
     assert (items[0].verdict, items[0].fresh, items[0].confidence) == ("positive", True, 1.0)
     assert stats["aggregator/outlet/label/nytimes"] == 1
-    items, stats = crawl_page(other.url, assemble(shared_dir, other))
+    items, stats = crawl_page(other.url, assemble(shared_dir, other), kinds=OUTLET_PAGE_KINDS)
     assert items[0].label_raw is None and items[0].verdict is None
     assert "aggregator/outlet/label/nytimes" not in stats
 
@@ -102,13 +102,13 @@ def test_new_york_times_pick_is_read_from_the_page_data_without_the_visible_badg
     page = BY_ID["nytimes/stereophonic"]
     no_badge = replace(page, also=())
     assert not any("BADGE" in label for label, _ in page_fragments(shared_dir, no_badge))
-    items, _ = crawl_page(page.url, assemble(shared_dir, no_badge))
+    items, _ = crawl_page(page.url, assemble(shared_dir, no_badge), kinds=OUTLET_PAGE_KINDS)
     assert items[0].label_raw == "Critic’s Pick"
 
 
 def test_time_out_prefers_the_stated_scale_and_keeps_the_recommended_badge(shared_dir):
     page = BY_ID["timeout/maybe-happy-ending"]
-    items, _ = crawl_page(page.url, assemble(shared_dir, page))
+    items, _ = crawl_page(page.url, assemble(shared_dir, page), kinds=OUTLET_PAGE_KINDS)
     item = items[0]
     assert (item.rating_raw, item.scale, item.score) == ("5 out of 5 stars", "stars/5", 100.0)
     assert (item.label_raw, item.fresh) == ("Recommended", True)
@@ -116,10 +116,20 @@ def test_time_out_prefers_the_stated_scale_and_keeps_the_recommended_badge(share
 
 def test_entertainment_weekly_grade_comes_from_the_text_it_closes(shared_dir):
     page = BY_ID["ew/maybe-happy-ending"]
-    items, _ = crawl_page(page.url, assemble(shared_dir, page))
+    items, _ = crawl_page(page.url, assemble(shared_dir, page), kinds=OUTLET_PAGE_KINDS)
     item = items[0]
     assert (item.scale, item.rating_raw, item.score, item.verdict_source) == ("letter", "B", 75.0, "text")
     assert item.text.rstrip().endswith("Grade: B")
+
+
+@pytest.mark.parametrize("page_id", ["guardian/stereophonic", "nytimes/stereophonic", "variety/stereophonic"])
+def test_a_default_crawl_refuses_the_stage_reviews_as_not_film(shared_dir, page_id):
+    """The pages are theatre reviews: the films-only default counts them, stores nothing."""
+    page = BY_ID[page_id]
+    items, stats = crawl_page(page.url, assemble(shared_dir, page))
+    assert items == []
+    assert stats["aggregator/no_review/not_a_film_review"] == 1
+    assert stats["aggregator/no_review/not_a_film_review/stage"] == 1
 
 
 def test_wayback_captures_are_keyed_on_the_outlets_own_url(shared_dir):
@@ -127,7 +137,7 @@ def test_wayback_captures_are_keyed_on_the_outlets_own_url(shared_dir):
     html = assemble(shared_dir, page)
     assert "web.archive.org/web/" in html
     capture = "http://web.archive.org/web/20251010005347/" + page.url
-    items, stats = crawl_page(capture, html)
+    items, stats = crawl_page(capture, html, kinds=OUTLET_PAGE_KINDS)
     assert items[0].url == page.url
     assert stats["aggregator/outlet/label/nytimes"] == 1
 
@@ -159,7 +169,8 @@ def test_crawl_of_an_outlet_url_with_the_default_spider_reads_the_outlet(shared_
     env = {**os.environ, "AGGREGATOR_LOG_LEVEL": "WARNING"}
     with serve_directory(site) as served:
         for name in pages:
-            crawl = subprocess.run([str(binary), "crawl", "--url", served.url(name), "--db", db],
+            crawl = subprocess.run([str(binary), "crawl", "--url", served.url(name), "--db", db,
+                                    "-a", f"kinds={OUTLET_PAGE_KINDS}"],
                                    cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=180)
             assert crawl.returncode == 0, crawl.stdout + crawl.stderr
     export = subprocess.run([str(binary), "export", "--format", "json", "--db", db],

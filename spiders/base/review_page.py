@@ -37,8 +37,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from aggregator.identity import film_title_from_headline
+from aggregator.identity.review_kind import FILM_ONLY, ReviewKind, review_kind
 from aggregator.items import ReviewItem
 from aggregator.urls import canonical_url
 
@@ -60,6 +62,7 @@ SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
 
 NO_REVIEW_REASONS = (
     "no_structured_data", "listing_page", "not_an_article", "no_review_signal", "no_reviewed_title",
+    "not_a_film_review",
 )
 
 
@@ -109,12 +112,18 @@ class PageVerdict:
     items: list[ReviewItem]
     reason: str
     """"ok", or the NO_REVIEW_REASONS code saying why the page holds no review."""
+    kind: str | None = None
+    """With "not_a_film_review": what the page reviews instead ("game", "book", …)."""
 
 
-def reviews_on_page(page: Page) -> PageVerdict:
-    structured = _structured_reviews(page)
+def reviews_on_page(page: Page, kinds: frozenset[str] = FILM_ONLY) -> PageVerdict:
+    """The reviews on the page, of the kinds asked for (films only unless told: a crawl that
+    also wants the stage says so, `-a kinds=film,stage`)."""
+    structured, other_kind = _structured_reviews(page, kinds)
     if structured:
         return PageVerdict(structured, "ok")
+    if other_kind:
+        return PageVerdict([], "not_a_film_review", other_kind)
     if not page.has_structured_data:
         return PageVerdict([], "no_structured_data")
     article = _main_article(page)
@@ -122,13 +131,14 @@ def reviews_on_page(page: Page) -> PageVerdict:
         return PageVerdict([], "listing_page")
     if article is None and page.meta_first("og:type") != "article" and not page.outlet_article:
         return PageVerdict([], "not_an_article")
-    return _article_review(page, article or {})
+    return _article_review(page, article or {}, kinds)
 
 
 # --- 1. structured reviews -------------------------------------------------------------------
 
 
-def _structured_reviews(page: Page) -> list[ReviewItem]:
+def _structured_reviews(page: Page, kinds: frozenset[str]) -> tuple[list[ReviewItem], str | None]:
+    """The page's structured film reviews, and the kind of the other reviews it skipped."""
     graph = page.graph
     reviews: list[tuple[dict, dict | None]] = []
     seen: set[int] = set()
@@ -144,15 +154,35 @@ def _structured_reviews(page: Page) -> list[ReviewItem]:
             reviews.append((node, None))
 
     items: dict[str, ReviewItem] = {}
+    other_kind = None
     for review, holder in reviews:
         work = graph.first(review, "itemReviewed") or holder
         title = text_of(work)
         if not title:
             continue
         item = _review_item(page, review, work if isinstance(work, dict) else {}, title)
+        kind = _kind_of(page, item, work if isinstance(work, dict) else {}, item.url != page.canonical)
+        if kind.kind not in kinds:
+            other_kind = other_kind or kind.kind
+            continue
         # One review marked up twice (JSON-LD and microdata) is one review: the first wins.
         items.setdefault(item.url, item)
-    return list(items.values())
+    return list(items.values()), other_kind
+
+
+def _kind_of(page: Page, item: ReviewItem, work: dict, embedded: bool) -> ReviewKind:
+    """What a review is of: its work's schema.org type, else (for the page's own review) the
+    page's sections, URL, headline and text (aggregator.identity.review_kind)."""
+    declared = work.get("@type")
+    types = [t for t in (declared if isinstance(declared, list) else [declared]) if isinstance(t, str) and t not in _UNTYPED_WORKS]
+    if embedded:
+        return review_kind(reviewed_types=types)
+    sections = page.meta.get("article:section", []) + page.meta.get("article:tag", []) + item.keywords_raw
+    return review_kind(reviewed_types=types, sections=sections, url_path=urlsplit(page.canonical).path,
+                       headline=item.headline, text=item.text)  # fmt: skip
+
+
+_UNTYPED_WORKS = frozenset({"CreativeWork", "Thing", "Product", "VideoObject"})
 
 
 def _review_item(page: Page, review: dict, work: dict, title: str) -> ReviewItem:
@@ -240,7 +270,7 @@ def _main_article(page: Page) -> dict | None:
     return articles[0] if articles else None
 
 
-def _article_review(page: Page, article: dict) -> PageVerdict:
+def _article_review(page: Page, article: dict, kinds: frozenset[str]) -> PageVerdict:
     graph = page.graph
     headline = text_of(article.get("headline")) or _page_headline(page)
     sections = strings(graph.get(article, "articleSection")) + strings(graph.get(article, "keywords"))
@@ -288,6 +318,9 @@ def _article_review(page: Page, article: dict) -> PageVerdict:
     _set_rating(item, rating)
     if item.rating_raw is None and page.visible_ratings:
         item.rating_raw = page.visible_ratings[0]
+    kind = _kind_of(page, item, {}, embedded=False)
+    if kind.kind not in kinds:
+        return PageVerdict([], "not_a_film_review", kind.kind)
     return PageVerdict([item], "ok")
 
 

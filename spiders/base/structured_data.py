@@ -29,6 +29,7 @@ from extruct.w3cmicrodata import LxmlMicrodataExtractor
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 
+from aggregator.identity.review_kind import FILM_ONLY, parse_kinds
 from aggregator.items import ReviewItem
 from aggregator.urls import canonical_url, pick_canonical
 
@@ -62,10 +63,15 @@ class StructuredDataSpider(scrapy.Spider):
     """Follow same-site links from pages that hold no review (listings, indexes)."""
     follow_allow: Iterable[str] = ()
     """Regular expressions a followed link must match (all same-site links when empty)."""
+    review_kinds: frozenset[str] = FILM_ONLY
+    """What kinds of review are stored: films only, unless `-a kinds=film,stage` asks for more
+    (aggregator.identity.review_kind). A review of anything else is counted and skipped."""
 
     def __init__(self, *args: Any, url: str | None = None, start_urls: str | None = None,
-                 follow: str | None = None, **kwargs: Any):
+                 follow: str | None = None, kinds: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        if kinds is not None:
+            self.review_kinds = parse_kinds(kinds)
         if url:
             self.start_urls = [url]
             self.follow_links = False
@@ -103,10 +109,13 @@ class StructuredDataSpider(scrapy.Spider):
             stats.inc_value("aggregator/no_review/not_html")
             return
         page = self.pre_process_page(self.read_outlet(self.read_page(response), response), response)
-        verdict = reviews_on_page(page)
+        verdict = reviews_on_page(page, self.review_kinds)
         if not verdict.items:
             stats.inc_value(f"aggregator/no_review/{verdict.reason}")
-            logger.info("no review found at %s: %s", response.url, verdict.reason)
+            if verdict.kind:
+                stats.inc_value(f"aggregator/no_review/{verdict.reason}/{verdict.kind}")
+            logger.info("no review found at %s: %s%s", response.url, verdict.reason,
+                        f" ({verdict.kind})" if verdict.kind else "")
             if self.follow_links:
                 yield from self.follow(response)
             return
