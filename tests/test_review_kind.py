@@ -141,3 +141,18 @@ def test_a_film_review_is_kept_and_kinds_let_others_in():
 def test_an_unknown_kind_argument_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown review kind"):
         _crawl(FILM, kinds="films")
+
+
+def test_an_articles_own_json_ld_section_names_the_kind():
+    """An article review (no Review node) filed by its JSON-LD articleSection alone."""
+    article = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Copperline review",
+               "articleSection": "Games", "datePublished": "2025-05-02",
+               "author": {"@type": "Person", "name": "Odile Prentiss"}}
+    html = f"""<html><head><title>Copperline review</title>
+<script type="application/ld+json">{json.dumps(article)}</script></head>
+<body><article><h1>Copperline review</h1><div class="rating">4/5</div><p>A quiet one.</p></article></body></html>"""
+    items, stats = _crawl(html)
+    assert items == []
+    assert stats["aggregator/no_review/not_a_film_review/game"] == 1
+    items, _ = _crawl(html.replace('"Games"', '"Film"'))
+    assert [i.headline for i in items] == ["Copperline review"]  # the film pipeline reads the title from it

@@ -115,6 +115,15 @@ class PageVerdict:
     kind: str | None = None
     """With "not_a_film_review": what the page reviews instead ("game", "book", …)."""
 
+    @property
+    def stat_keys(self) -> list[str]:
+        """The counters a page without a review adds to: its reason, and the kind with it."""
+        keys = [f"aggregator/no_review/{self.reason}"]
+        return keys + [f"{keys[0]}/{self.kind}"] if self.kind else keys
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.kind})" if self.kind else self.reason
+
 
 def reviews_on_page(page: Page, kinds: frozenset[str] = FILM_ONLY) -> PageVerdict:
     """The reviews on the page, of the kinds asked for (films only unless told: a crawl that
@@ -170,19 +179,17 @@ def _structured_reviews(page: Page, kinds: frozenset[str]) -> tuple[list[ReviewI
     return list(items.values()), other_kind
 
 
-def _kind_of(page: Page, item: ReviewItem, work: dict, embedded: bool) -> ReviewKind:
+def _kind_of(page: Page, item: ReviewItem, work: dict, embedded: bool, sections: list[str] = ()) -> ReviewKind:
     """What a review is of: its work's schema.org type, else (for the page's own review) the
     page's sections, URL, headline and text (aggregator.identity.review_kind)."""
     declared = work.get("@type")
-    types = [t for t in (declared if isinstance(declared, list) else [declared]) if isinstance(t, str) and t not in _UNTYPED_WORKS]
+    types = [t for t in (declared if isinstance(declared, list) else [declared]) if isinstance(t, str)]
     if embedded:
         return review_kind(reviewed_types=types)
-    sections = page.meta.get("article:section", []) + page.meta.get("article:tag", []) + item.keywords_raw
+    sections = [*sections, *page.meta.get("article:section", []), *page.meta.get("article:tag", []),
+                *item.keywords_raw]  # fmt: skip
     return review_kind(reviewed_types=types, sections=sections, url_path=urlsplit(page.canonical).path,
                        headline=item.headline, text=item.text)  # fmt: skip
-
-
-_UNTYPED_WORKS = frozenset({"CreativeWork", "Thing", "Product", "VideoObject"})
 
 
 def _review_item(page: Page, review: dict, work: dict, title: str) -> ReviewItem:
@@ -318,7 +325,7 @@ def _article_review(page: Page, article: dict, kinds: frozenset[str]) -> PageVer
     _set_rating(item, rating)
     if item.rating_raw is None and page.visible_ratings:
         item.rating_raw = page.visible_ratings[0]
-    kind = _kind_of(page, item, {}, embedded=False)
+    kind = _kind_of(page, item, {}, embedded=False, sections=strings(graph.get(article, "articleSection")))
     if kind.kind not in kinds:
         return PageVerdict([], "not_a_film_review", kind.kind)
     return PageVerdict([item], "ok")

@@ -111,11 +111,9 @@ class StructuredDataSpider(scrapy.Spider):
         page = self.pre_process_page(self.read_outlet(self.read_page(response), response), response)
         verdict = reviews_on_page(page, self.review_kinds)
         if not verdict.items:
-            stats.inc_value(f"aggregator/no_review/{verdict.reason}")
-            if verdict.kind:
-                stats.inc_value(f"aggregator/no_review/{verdict.reason}/{verdict.kind}")
-            logger.info("no review found at %s: %s%s", response.url, verdict.reason,
-                        f" ({verdict.kind})" if verdict.kind else "")
+            for key in verdict.stat_keys:
+                stats.inc_value(key)
+            logger.info("no review found at %s: %s", response.url, verdict)
             if self.follow_links:
                 yield from self.follow(response)
             return

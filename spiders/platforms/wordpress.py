@@ -151,11 +151,9 @@ class WordPressReader:
                 continue
             verdict = reviews_on_page(post_page(post, publication.name, publication.language))
             if not verdict.items:
-                stats.inc_value(f"aggregator/no_review/{verdict.reason}")
-                if verdict.kind:
-                    stats.inc_value(f"aggregator/no_review/{verdict.reason}/{verdict.kind}")
-                logger.info("no review in post %s: %s%s", link, verdict.reason,
-                            f" ({verdict.kind})" if verdict.kind else "")
+                for key in verdict.stat_keys:
+                    stats.inc_value(key)
+                logger.info("no review in post %s: %s", link, verdict)
                 continue
             if states is not None:
                 states.fetched(link, status=200, etag=None, last_modified=None, lastmod=modified)
