@@ -40,6 +40,9 @@ class ReviewItem:
     author's profile pages stay tied to that author on a co-written review."""
     film_raw: str | None = None
     """Reviewed title as given: itemReviewed.name, else the headline."""
+    film_reason: str | None = None
+    """How the title was chosen from the page's candidates, where it was: the sources that
+    agreed ("agreed:headline+tags+url", aggregator.identity.film_candidates)."""
     film_year_raw: str | None = None
     film_ids_raw: list[str] = field(default_factory=list)
     """sameAs / external links of the reviewed film (IMDb, TMDb, Wikidata URLs)."""

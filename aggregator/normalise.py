@@ -13,7 +13,7 @@ from aggregator.dates import parse_date
 from aggregator.identity import critics_from_raw
 from aggregator.identity.critic_text import CriticsFound, find_critics
 from aggregator.identity.critics import authors, critic_key, person_key
-from aggregator.identity.film_identity import FilmGuess, film_from_raw
+from aggregator.identity.film_identity import FilmGuess, clean_title, film_from_raw
 from aggregator.items import ReviewItem
 from aggregator.ratings import Rating, explain_rating, rating_from_parts
 from aggregator.strings import PARAGRAPH_BREAK, clean_string  # noqa: F401  (importable from here)
@@ -61,7 +61,7 @@ def find_item_critics(item: ReviewItem, publication_names: tuple[str, ...] = ())
     if names:
         found = CriticsFound(list(names), list(dropped), "byline")
     else:
-        found = find_critics((), _critic_text(item), outlets)
+        found = find_critics((), _critic_text(item), outlets, item.film_title or clean_title(item.film_raw))
         found = CriticsFound(found.critics, list(dropped), found.source)
     item.critics = list(found.critics)
     item.critic_profiles = critic_profiles(item.critics, item.authors_raw, outlets)

@@ -72,7 +72,8 @@ class FranksMovieLogSpider(StructuredDataSpider):
 
     def pre_process_page(self, page: Page, response: Response) -> Page:
         found = review_node(response)
-        if found is None:
+        if found is None:  # not one of its review pages: no visible article to read either
+            page.h1, page.paragraphs = None, []
             return page  # the generic rule finds no review in it, and says why
         page.graph, page.paragraphs = Graph([found[0]]), found[1]
         return page

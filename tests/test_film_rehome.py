@@ -36,7 +36,9 @@ def test_the_only_dated_film_is_chosen_again_when_a_second_one_arrives(db_engine
     nodate = item(3, film_year=None, published=None)  # nothing to choose by
     save(db_engine, item(10, film_year=2031))
     save(db_engine, late, early, nodate)
-    assert {film_of(db_engine, r.url) for r in (late, early, nodate)} == {(2031, "only_dated", None)}
+    assert {film_of(db_engine, r.url) for r in (early, nodate)} == {(2031, "only_dated", None)}
+    # published 14 years after the only film of its title: not filed under it (issue 14)
+    assert film_of(db_engine, late.url) == (None, None, "outside_window")
     assert film_of(db_engine, item(10).url) == (2031, "year", None)
 
     save(db_engine, item(11, film_year=2044))  # the remake is stored: choose again
@@ -102,3 +104,32 @@ def test_migration_0007_keeps_reviews_and_marks_manual_links(empty_db_url):
     engine.dispose()
 
 
+
+
+def test_a_remake_review_is_left_unresolved_until_the_remake_is_stored(db_engine, capsys):
+    """Issue 14: a 2046 review of "Guadagnino's remake"-shaped headline was filed under the
+    only dated film of its title, decades older. It is now left without a film, listed by
+    `film unresolved` with its reason, and joins the remake once that film is stored."""
+    save(db_engine, item(10, film_year=2011, published=date(2011, 6, 1)))
+    remake = item(1, film_year=None, published=date(2046, 3, 1),
+                  headline="The Copper Tide review – Ilse Marrow's remake keeps the tide out")
+    inside = item(2, film_year=None, published=date(2047, 1, 1),
+                  standfirst_raw="A reboot of the 2011 thriller, and a cold one")
+    save(db_engine, remake, inside)
+    assert film_of(db_engine, remake.url) == (None, None, "remake")
+    assert film_of(db_engine, inside.url) == (None, None, "remake")
+    url = db_engine.url.render_as_string(hide_password=False)
+    assert main(["film", "unresolved", "--db", url]) == 0
+    out = capsys.readouterr().out
+    assert remake.url in out and "reason remake" in out and "2 unresolved" in out
+
+    save(db_engine, item(11, film_year=2046, published=date(2046, 2, 1)))  # the remake arrives
+    assert film_of(db_engine, remake.url) == (2046, "chosen", None)
+    assert film_of(db_engine, inside.url) == (2046, "chosen", None)
+
+
+def test_a_review_inside_the_only_films_window_still_joins_it(db_engine):
+    save(db_engine, item(10, film_year=2031))
+    late_but_close = item(1, film_year=None, published=date(2033, 11, 1))
+    save(db_engine, late_but_close)
+    assert film_of(db_engine, late_but_close.url) == (2031, "only_dated", None)

@@ -22,6 +22,7 @@ from aggregator.db.models import (
     Film,
     FilmExternalId,
     Review,
+    ReviewCritic,
 )
 from aggregator.db.session import alembic_config, make_engine, session_factory, upgrade
 from aggregator.db.upsert import UpsertCounts, save_reviews
@@ -70,9 +71,12 @@ def critics_of(engine) -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def authors_of(engine, url: str) -> list[int]:
+    """The review's critic ids in byline order (columns only: the migration tests read a
+    database at an older revision, whose reviews table lacks later columns)."""
     with Session(engine) as session:
-        review = session.scalars(select(Review).where(Review.url == url)).one()
-        return [link.critic_id for link in review.authors]
+        return list(session.scalars(
+            select(ReviewCritic.critic_id).join(Review, Review.id == ReviewCritic.review_id)
+            .where(Review.url == url).order_by(ReviewCritic.position)))
 
 
 # --- critics -------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ def test_a_rest_post_yields_the_item_the_html_post_would():
     assert raw_view(verdict.items[0]) == {
         "url": url, "page_url": url, "publication_raw": "The Cinder Post",
         "critic_raw": ["Ines Valdravec"], "critic_urls": [f"{CINDER}/author/ines-valdravec/"],
-        "film_raw": "‘The Salt Meridian’ review: a tide-clock thriller that keeps its nerve",
+        "film_raw": "The Salt Meridian",
         "film_year_raw": None, "film_ids_raw": [], "rating_raw": None, "rating_parts": None,
         "label_raw": None, "published_raw": "2026-11-27T09:00:00+00:00",
         "headline": "‘The Salt Meridian’ review: a tide-clock thriller that keeps its nerve",

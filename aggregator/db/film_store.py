@@ -1,8 +1,10 @@
 """Which stored film a batch of reviews is about.
 
 Films (`match_films`): by external id first (IMDb, TMDb, Wikidata: `film_external_ids`);
-then the exact (key, year); a review without a year joins the single dated film of its key,
-and among several `choose_film` decides (stated ids, then the publication date). When it
+then the exact (key, year); a review without a year joins the single dated film of its key
+unless the page says it reviews a remake or reboot, or was published outside that film's
+review window (`doubt_about_only_film`: the review of a new film of an old title is not
+filed under the old one), and among several `choose_film` decides (stated ids, then the publication date). When it
 cannot, the review is stored with no film and the reason (`Review.film_unresolved`), for
 `aggregator film unresolved` / `aggregator film link`. A manual link is never undone.
 
@@ -29,7 +31,12 @@ from aggregator.db.critic_store import (
     insert_ignoring_duplicates as _insert_ignoring_duplicates,
 )
 from aggregator.db.models import Film, FilmExternalId, Publication, Review, film_key_of
-from aggregator.identity.film_identity import FilmCandidate, explain_film_choice, external_ids
+from aggregator.identity.film_identity import (
+    FilmCandidate,
+    doubt_about_only_film,
+    explain_film_choice,
+    external_ids,
+)
 from aggregator.items import ReviewItem
 
 ID_KINDS = ("imdb", "tmdb", "wikidata")
@@ -158,7 +165,11 @@ def match_films(session: Session, items: Sequence[ReviewItem]) -> dict[str, Film
                 matches[item.url] = FilmMatch(film_id, None, row["key"], "year")
             continue
         options = [c for c in candidates.get(row["key"], []) if not _conflicts(c.ids, ids)]
-        if len(options) == 1:  # the single dated film of the key, as before choose_film
+        doubt = doubt_about_only_film(options[0].year, _day(item.published), item.headline,
+                                      item.standfirst_raw) if len(options) == 1 else None
+        if doubt:  # a remake, or a review decades away from the only film of the title
+            matches[item.url] = FilmMatch(None, doubt, row["key"])
+        elif len(options) == 1:  # the single dated film of the key, as before choose_film
             matches[item.url] = FilmMatch(options[0].id, None, row["key"], "only_dated")
         elif not options:
             undated.setdefault(row["uid"], row)
@@ -215,22 +226,26 @@ def _settle_undated_reviews(session: Session, candidates: dict[str, list[FilmCan
         return
     moves = []
     for chunk in _chunks(sorted(undated)):
-        stmt = select(Review.id, Review.film_id, Review.published, Review.film_ids_raw).where(
+        stmt = select(Review.id, Review.film_id, Review.published, Review.film_ids_raw, Review.headline,
+                      Review.standfirst_raw).where(
             Review.film_id.in_(chunk), Review.film_link_manual.is_(False)).order_by(Review.id)
-        for review_id, film_id, published, ids_raw in session.execute(stmt):
+        for review_id, film_id, published, ids_raw, headline, standfirst in session.execute(stmt):
             key = undated[film_id]
             ids = external_ids(ids_raw or [])
             options = [c for c in candidates[key] if not _conflicts(c.ids, ids)]
             if not options:
                 continue
-            moves.append(_choice(review_id, key, options, published, ids))
+            moves.append(_choice(review_id, key, options, published, ids, (headline, standfirst)))
     _move(session, moves)
 
 
 def _choice(review_id: int, key: str, options: list[FilmCandidate], published, ids,
-            ) -> dict[str, Any]:
+            texts: tuple[str | None, ...] = ()) -> dict[str, Any]:
     """The film (or the reason there is none) of an undated review among `options`."""
-    if len(options) == 1:
+    doubt = doubt_about_only_film(options[0].year, _day(published), *texts) if len(options) == 1 else None
+    if doubt:
+        chosen, reason, rule = None, doubt, None
+    elif len(options) == 1:
         chosen, reason, rule = options[0], None, "only_dated"
     else:
         chosen, reason = explain_film_choice(options, published, ids=ids)
@@ -248,27 +263,43 @@ def _move(session: Session, moves: list[dict[str, Any]]) -> None:
         session.execute(stmt, moves)
 
 
+REDOUBTED = ("outside_window", "remake", "ambiguous")
+"""Reasons a review was left without a film that a new dated film of its title may settle."""
+
+
 def _rechoose_for_new_films(session: Session, candidates: dict[str, list[FilmCandidate]],
                             batch_urls: set[str]) -> None:
     """Choose again for the stored undated reviews whose film was chosen among the dated films
-    of a key ("only_dated", "chosen") that now has a new dated film. Manual links, and the
-    batch's own reviews (matched just now), are left alone."""
+    of a key ("only_dated", "chosen") that now has a new dated film, and for those left
+    without one because the only film then stored could not be theirs (REDOUBTED: the review
+    of a remake may now find the remake). Manual links, and the batch's own reviews (matched
+    just now), are left alone."""
     key_of = {film.id: key for key, films in candidates.items() if len(films) > 1 for film in films}
-    moves = []
+    rows = []
     for chunk in _chunks(sorted(key_of)):
-        stmt = (select(Review.id, Review.url, Review.film_id, Review.film_match,
-                       Review.published, Review.film_ids_raw)
-                .where(Review.film_id.in_(chunk), Review.film_match.in_(RECHOSEN),
-                       Review.film_link_manual.is_(False)).order_by(Review.id))
-        for review_id, url, film_id, rule, published, ids_raw in session.execute(stmt):
-            if url in batch_urls:
-                continue
-            key = key_of[film_id]
-            ids = external_ids(ids_raw or [])
-            options = [c for c in candidates[key] if not _conflicts(c.ids, ids)]
-            move = _choice(review_id, key, options, published, ids) if options else None
-            if move and (move["to_id"], move["rule"]) != (film_id, rule):
-                moves.append(move)
+        rows += session.execute(
+            select(Review.id, Review.url, Review.film_id, Review.film_match, Review.published,
+                   Review.film_ids_raw, Review.film_key, Review.headline, Review.standfirst_raw)
+            .where(Review.film_id.in_(chunk), Review.film_match.in_(RECHOSEN),
+                   Review.film_link_manual.is_(False)).order_by(Review.id)).all()
+    keys = sorted(candidates)
+    for chunk in _chunks(keys):
+        rows += session.execute(
+            select(Review.id, Review.url, Review.film_id, Review.film_match, Review.published,
+                   Review.film_ids_raw, Review.film_key, Review.headline, Review.standfirst_raw)
+            .where(Review.film_id.is_(None), Review.film_key.in_(chunk),
+                   Review.film_unresolved.in_(REDOUBTED), Review.film_link_manual.is_(False))
+            .order_by(Review.id)).all()
+    moves = []
+    for review_id, url, film_id, rule, published, ids_raw, key, headline, standfirst in rows:
+        key = key_of.get(film_id, key)
+        if url in batch_urls or not candidates.get(key):
+            continue
+        ids = external_ids(ids_raw or [])
+        options = [c for c in candidates[key] if not _conflicts(c.ids, ids)]
+        move = _choice(review_id, key, options, published, ids, (headline, standfirst)) if options else None
+        if move and (move["to_id"], move["rule"]) != (film_id, rule):
+            moves.append(move)
     _move(session, moves)
 
 

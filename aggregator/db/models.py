@@ -292,6 +292,8 @@ class Review(Base):
     """Structured authors as given ([{"name", "urls"}]): each critic's profile evidence."""
     film_raw: Mapped[str | None] = mapped_column(Text)
     film_year_raw: Mapped[str | None] = mapped_column(Text)
+    film_reason: Mapped[str | None] = mapped_column(Text)
+    """Which of the page's sources agreed on the film's title ("agreed:headline+tags+url")."""
     film_ids_raw: Mapped[list[str] | None]
     standfirst_raw: Mapped[str | None] = mapped_column(Text)
     """The page's standfirst / description: where a site-account byline's real critic is named."""

@@ -122,6 +122,9 @@ def _published(item: ReviewItem) -> date | None:
 
 
 _INFERRED_CALL = frozenset({"verdict", "fresh", "confidence"})
+# Fields added after reviews were stored: hashed only when set, so a stored review whose page
+# did not change still hashes as it did.
+_HASHED_WHEN_SET = frozenset({"film_reason"})
 
 
 def content_hash(item: ReviewItem) -> str:
@@ -136,7 +139,8 @@ def content_hash(item: ReviewItem) -> str:
         "critics": list(item.critics),
         "film": [item.film_title, item.film_year, item.film_key],
         "published": _published(item),
-        **{name: getattr(item, name) for name in _HASHED_ITEM_FIELDS if not (inferred and name in _INFERRED_CALL)},
+        **{name: getattr(item, name) for name in _HASHED_ITEM_FIELDS
+           if not (inferred and name in _INFERRED_CALL) and not (name in _HASHED_WHEN_SET and getattr(item, name) is None)},
         # A listing's own fields, only where set: hashes of other reviews stay as they were.
         **{name: getattr(item, name) for name in ("listed_at", "top_critic") if getattr(item, name) is not None},
     }
@@ -148,7 +152,7 @@ def content_hash(item: ReviewItem) -> str:
 RAW_FIELDS = (
     "publication_raw", "critic_raw", "critic_urls", "authors_raw", "film_raw", "film_year_raw",
     "film_ids_raw", "rating_raw", "rating_parts", "label_raw", "published_raw", "headline", "text",
-    "language", "source_format", "standfirst_raw", "title_raw", "keywords_raw",
+    "language", "source_format", "standfirst_raw", "title_raw", "keywords_raw", "film_reason",
 )  # fmt: skip
 NORMALISED_FIELDS = (
     "rating_value", "rating_best", "rating_worst", "scale", "score", "verdict", "fresh",

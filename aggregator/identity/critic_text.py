@@ -71,7 +71,7 @@ _LEAD_WITH_ROLE = re.compile(
     rf"^{_ROLE}\s+{_NAME}{_APPOSITION}\s+(?:{_ROLE_VERBS})\b{_NOT_REFLEXIVE}", re.I)
 _LEAD = re.compile(rf"^{_NAME}{_APPOSITION}\s+(?:{_CRITIC_VERBS})\b{_NOT_REFLEXIVE}")
 _REVIEW_BY = re.compile(
-    rf"^(?:an?\s+)?(?:(?:film|movie|cinema|theatre|theater|broadway|off-broadway|stage|tv|"
+    rf"^(?:(?:listen\s+to|hear|read|watch)\s+(?:the|this|our)\s+|an?\s+)?(?:(?:film|movie|cinema|theatre|theater|broadway|off-broadway|stage|tv|"
     rf"television|dvd|blu-ray)\s+)?(?:review(?:ed)?|critique)\s+by\s*:?\s+{_NAME}"
     rf"\s*(?:$|[.,|]|\s[-–—]\s|\s\()", re.I)
 _SIGNATURE = re.compile(rf"^(?:[—–-]{{1,2}}\s*|by\s+){_NAME}\.?$", re.I)
@@ -127,11 +127,22 @@ def _paragraphs(text: str) -> list[str]:
     return [line.strip() for line in re.split(r"\s*\n\s*", text) if line.strip()]
 
 
+def _lead_on_film(film_title: str | None) -> re.Pattern | None:
+    """"Jane Doe revisits <the reviewed film>": revisiting the very film the page reviews is
+    what its critic does (a cast member revisits a role, a director a theme)."""
+    if not film_title or len(film_title) < 2:
+        return None
+    title = r"\s+".join(re.escape(word) for word in film_title.split())
+    return re.compile(rf"^{_NAME}{_APPOSITION}\s+(?:{_ROLE_VERBS}|returns\s+to|takes\s+another\s+look\s+at|"
+                      rf"looks\s+again\s+at)\s+(?:the\s+film\s+|the\s+movie\s+)?[\"'‘“]?{title}\b", re.I)
+
+
 def explain_critic_from_text(
-    text: str | None, publication_names: Iterable[str] = ()
+    text: str | None, publication_names: Iterable[str] = (), film_title: str | None = None,
 ) -> tuple[str | None, str]:
     """(critic or None, reason): the reason is one of `REASONS` ("review_by", "lead",
-    "signature" when found; "none", "conflict" or "not_text" when not)."""
+    "signature" when found; "none", "conflict" or "not_text" when not). With the reviewed
+    `film_title`, a lead whose subject revisits that very film names its critic too."""
     if not isinstance(text, str):
         return None, "not_text"
     paragraphs = _paragraphs(text[:_HEAD_CHARS])
@@ -151,8 +162,9 @@ def explain_critic_from_text(
     for paragraph in ends:
         take(_REVIEW_BY.match(paragraph), "review_by")
     lead = paragraphs[0]
-    take(_LEAD_WITH_OUR_ROLE.match(lead) or _LEAD_WITH_ROLE.match(lead) or _LEAD.match(lead),
-         "lead")
+    on_film = _lead_on_film(film_title)
+    take(_LEAD_WITH_OUR_ROLE.match(lead) or _LEAD_WITH_ROLE.match(lead) or _LEAD.match(lead)
+         or (on_film.match(lead) if on_film else None), "lead")
     for paragraph in tail[-2:] if len(tail) > 1 else ():
         short = len(paragraph.split()) <= _TAGLINE_MAX_WORDS
         take(_SIGNATURE.match(paragraph) or (short and _TAGLINE.match(paragraph)) or None,
@@ -182,7 +194,8 @@ class CriticsFound:
 
 
 def find_critics(
-    raw_bylines: Iterable[str], text: str | None = None, publication_names: Iterable[str] = ()
+    raw_bylines: Iterable[str], text: str | None = None, publication_names: Iterable[str] = (),
+    film_title: str | None = None,
 ) -> CriticsFound:
     """The review's critics: from the bylines (`critics_from_raw`); when they name nobody
     (a site account, or no byline), from the standfirst/body `text` (`critic_from_text`)."""
@@ -190,7 +203,7 @@ def find_critics(
     critics, dropped = critics_from_raw(raw_bylines, outlets)
     if critics:
         return CriticsFound(critics, dropped, "byline")
-    name, reason = explain_critic_from_text(text, outlets)
+    name, reason = explain_critic_from_text(text, outlets, film_title)
     if name:
         return CriticsFound([name], dropped, f"text:{reason}")
     return CriticsFound([], dropped, f"none:{reason}")

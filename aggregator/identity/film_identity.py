@@ -262,3 +262,24 @@ def choose_film(
     """The candidate film a review is about, or None when the evidence does not single one
     out (rules in the module docstring; `explain_film_choice` gives the reason)."""
     return explain_film_choice(candidates, published, year=year, ids=ids)[0]
+
+
+_REMAKE = re.compile(r"\b(?:remake|remade|reboot|rebooted|reimagining|re-imagining)\b", re.I)
+
+
+def doubt_about_only_film(film_year: int | None, published: date | None, *texts: str | None) -> str | None:
+    """Why a review stating no year should NOT join the only dated film of its title, or None:
+    "remake" when the page says it reviews a remake or reboot, "outside_window" when it was
+    published outside the years reviews of that film appear (`review_window`: decades later
+    is a retrospective or a new film of the same title, not to be guessed)."""
+    if film_year is None:
+        return None
+    if any(isinstance(t, str) and _REMAKE.search(t) for t in texts):
+        return "remake"
+    if isinstance(published, datetime):
+        published = published.date()
+    if isinstance(published, date):
+        first, last = review_window(film_year)
+        if not first <= published.year <= last:
+            return "outside_window"
+    return None

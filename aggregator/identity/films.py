@@ -37,6 +37,9 @@ _TRAILING = re.compile(
 _SUFFIX = re.compile(
     rf"^(?P<title>.+?)\s+(?:\(\s*\d{{4}}\s*\)\s+)?(?:{_KIND_AFTER_TITLE}\s+){{0,2}}"
     rf"review(?:ed)?\s*(?:$|{_SEP}|\()", re.I)
+# "Cannes Film Review: 'X'", "Sundance Review: “X”": the words before "Review:" name the
+# festival or the section, the quoted title after it the film.
+_LEAD_THEN_QUOTED = re.compile(r"^(?P<lead>[^'\"‘“:|]{1,40}?)\s+review\s*:\s*(?P<rest>['\"‘“].+)$", re.I)
 _TITLE_SPLIT = re.compile(r"\s+[-–—]\s+|:\s+|\s+\|\s+")
 _YEAR_PAREN = re.compile(r"\(\s*(\d{4})\s*(?:film|movie)?\s*\)|\[\s*(\d{4})\s*\]", re.I)
 # Suffixes outlets add to og:title: NYT "(Published 2024)", Time Out's stars "(★★★)".
@@ -123,6 +126,9 @@ def film_title_from_headline(headline: str) -> str | None:
     prefix = _PREFIX.match(text)
     if prefix:
         return _title_from_rest(prefix.group("rest"))
+    lead = _LEAD_THEN_QUOTED.match(text)
+    if lead:
+        return _title_from_rest(lead.group("rest"))
     trailing = _TRAILING.match(text)
     if trailing:
         return _unquoted_head(trailing.group("title") or trailing.group("title2"))

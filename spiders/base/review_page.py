@@ -4,19 +4,32 @@ The rule (tested in tests/test_review_page.py):
 
 1. A structured review: a schema.org Review / CriticReview / ReviewNewsArticle node (JSON-LD
    or microdata) whose reviewed title is known (its `itemReviewed` name, or the name of the
-   creative work that holds it in a `review` property) is a review. A page may hold several
-   (a film page listing critics' reviews): each becomes an item keyed on its own URL.
-2. Otherwise, an article (schema.org Article/NewsArticle/BlogPosting…, og:type "article", or
-   a named outlet's own article markup, `Page.outlet_article`) is a review when it has BOTH
-   - a reviewed title: a review headline pattern ("X review – …", "Review: X", "'X' review",
-     "X (2023) review", …) in the headline, og:title or <title>; or, failing that, the plain
-     headline when the page has a rating AND a review section/tag/URL; and
-   - a review signal: a rating (structured or visible), a section, tag or keyword naming
-     reviews, a URL path segment naming reviews, or the review headline pattern itself.
-3. Anything else is not a review, with the reason: "no_structured_data", "listing_page" (a
-   CollectionPage / SearchResultsPage / ProfilePage with no article: archives, indexes),
-   "not_an_article", "no_review_signal" or "no_reviewed_title". Before the headline patterns
-   are tried, a trailing " | Site Name" is cut: a site name may itself end in "Review".
+   creative work, or the Product a film site marks its film as, that holds it in a `review`
+   property) is a review. A page may hold several (a film page listing critics' reviews):
+   each becomes an item keyed on its own URL.
+2. Otherwise, an article (schema.org Article/NewsArticle/BlogPosting…, og:type "article", a
+   named outlet's own article markup, `Page.outlet_article`, or a page that shows an article's
+   headline over paragraphs with no metadata at all, `Page.visible_article`) is a review when
+   it has BOTH
+   - a reviewed title: the one the page's sources agree on (headline, og:title and <title>,
+     standfirst, tags, URL slug: aggregator.identity.film_candidates), kept with the reason
+     (`film_reason`); and
+   - a review signal: a review headline pattern ("X review – …", "Review: X", "'X' review",
+     "X (2023) review", …), a rating (structured, visible, in an image's alt text, or a
+     "Grade: B-" the text states), a section, tag or keyword naming reviews, or a URL path
+     segment naming reviews. A page with no "review" word is a review when it has a title
+     and a verdict.
+3. Anything else is not a review, with the reason: "no_structured_data" (nor a visible
+   article), "listing_page" (a CollectionPage / SearchResultsPage / ProfilePage with no
+   article: archives, indexes), "not_an_article", "no_review_signal", "no_reviewed_title", or
+   "not_a_film_review" (with the kind: aggregator.identity.review_kind). Before the headline
+   patterns are tried, a trailing " | Site Name" is cut: a site name may itself end in "Review".
+
+Where structured data is silent, what the visible page shows (spiders/base/visible_page.py)
+fills in: the article's own headline (not the masthead's nor a card's), its byline (used
+when structured data names nobody or only a site account), its date (old CMS metas, <time>,
+dated elements, a date opening the text), its tags, the site's name from its masthead, a
+film year stated with the running time.
 
 A named outlet's reading (spiders/outlets) may add to the page before the rule runs: its rating
 (in `visible_ratings`), its verdict label (`label_raw`), and a visible byline and date used only
@@ -40,9 +53,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aggregator.identity import film_title_from_headline
+from aggregator.identity.critics import is_site_account, split_byline
+from aggregator.identity.film_candidates import choose_title
 from aggregator.identity.review_kind import FILM_ONLY, ReviewKind, review_kind
 from aggregator.items import ReviewItem
+from aggregator.ratings import Rating
 from aggregator.urls import canonical_url
+from aggregator.verdicts import stated_in_text
 
 from .schema_org import (
     ARTICLE_TYPES,
@@ -55,10 +72,12 @@ from .schema_org import (
     strings,
     text_of,
 )
+from .visible_page import DATE_METAS
 
+# A film site may mark the film up as a Product holding its critic's review.
+REVIEW_HOLDER_TYPES = CREATIVE_WORK_TYPES | {"Product"}
 REVIEW_WORD = re.compile(r"\breviews?\b", re.IGNORECASE)
 REVIEW_PATH_SEGMENT = re.compile(r"/(?:[\w-]*-)?reviews?(?:-[\w-]*)?/", re.IGNORECASE)
-SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
 
 NO_REVIEW_REASONS = (
     "no_structured_data", "listing_page", "not_an_article", "no_review_signal", "no_reviewed_title",
@@ -78,7 +97,8 @@ class Page:
     h1: str | None = None
     visible_ratings: list[str] = field(default_factory=list)
     paragraphs: list[str] = field(default_factory=list)
-    time_values: list[str] = field(default_factory=list)
+    visible_dates: list[str] = field(default_factory=list)
+    """Dates where the template shows them (<time>, dated elements, the text's opening)."""
     language: str | None = None
     # What an outlet's own reading found (spiders/outlets), beyond structured data:
     label: str | None = None
@@ -90,6 +110,15 @@ class Page:
     outlet_article: bool = False
     """The outlet's article headline markup is on the page: an article even without
     structured data (a page whose JSON-LD is missing or unreadable)."""
+    visible_bylines: list[str] = field(default_factory=list)
+    """Byline markup and "By …" lines as printed (spiders/base/visible_page.py), used when
+    structured data names nobody, or only a site account."""
+    tags: list[str] = field(default_factory=list)
+    """The post's tag links (rel="tag", tag lists)."""
+    masthead: str | None = None
+    """The site's name as its masthead prints it, for a page whose metadata names no site."""
+    film_year: str | None = None
+    """A film's year a facts line states with its running time ("2013 | 90 mins.")."""
     standfirst_markup: str | None = None
     """The visible standfirst's words with its emphasis kept as <em>/<i>/<cite> tags, when it
     has any: the first emphasised title names the film (aggregator.identity.film_identity)."""
@@ -105,6 +134,11 @@ class Page:
     def has_structured_data(self) -> bool:
         return (bool(self.graph.top_nodes) or any(k.startswith("og:") for k in self.meta)
                 or self.outlet_article)
+
+    @property
+    def visible_article(self) -> bool:
+        """The page shows an article: its own headline and paragraphs under it, marked up or not."""
+        return bool(self.h1 and self.paragraphs)
 
 
 @dataclass
@@ -133,12 +167,13 @@ def reviews_on_page(page: Page, kinds: frozenset[str] = FILM_ONLY) -> PageVerdic
         return PageVerdict(structured, "ok")
     if other_kind:
         return PageVerdict([], "not_a_film_review", other_kind)
-    if not page.has_structured_data:
+    if not page.has_structured_data and not page.visible_article:
         return PageVerdict([], "no_structured_data")
     article = _main_article(page)
     if article is None and page.graph.of_type(LISTING_TYPES):
         return PageVerdict([], "listing_page")
-    if article is None and page.meta_first("og:type") != "article" and not page.outlet_article:
+    if article is None and page.meta_first("og:type") != "article" and not page.outlet_article \
+            and not page.visible_article:
         return PageVerdict([], "not_an_article")
     return _article_review(page, article or {}, kinds)
 
@@ -152,7 +187,7 @@ def _structured_reviews(page: Page, kinds: frozenset[str]) -> tuple[list[ReviewI
     reviews: list[tuple[dict, dict | None]] = []
     seen: set[int] = set()
     for node in graph.nodes():
-        if is_a(node, CREATIVE_WORK_TYPES):
+        if is_a(node, REVIEW_HOLDER_TYPES):
             for review in graph.get(node, "review"):
                 if is_a(review, REVIEW_TYPES) and id(review) not in seen:
                     seen.add(id(review))
@@ -204,11 +239,10 @@ def _review_item(page: Page, review: dict, work: dict, title: str) -> ReviewItem
     _set_authors(item, graph, review)
     publisher = text_of(graph.first(review, "publisher"))
     item.publication_raw = publisher or (None if embedded else _site_name(page))
-    item.published_raw = text_of(graph.first(review, "datePublished")) or text_of(
-        graph.first(review, "dateCreated")
-    )
+    item.published_raw = _first_date(text_of(graph.first(review, "datePublished")),
+                                     text_of(graph.first(review, "dateCreated")))
     if not item.published_raw and not embedded:
-        item.published_raw = page.outlet_date or _page_date(page)
+        item.published_raw = _first_date(page.outlet_date, _page_date(page), *page.visible_dates)
     item.headline = text_of(review.get("headline")) or text_of(review.get("name"))
     if not item.headline and not embedded:
         item.headline = _page_headline(page)
@@ -216,7 +250,7 @@ def _review_item(page: Page, review: dict, work: dict, title: str) -> ReviewItem
     item.standfirst_raw = text_of(review.get("description"))
     item.keywords_raw = _keywords(strings(graph.get(review, "keywords")))
     if not embedded:
-        item.critic_raw = item.critic_raw or list(page.bylines)
+        _add_visible_bylines(item, page)
         item.label_raw = page.label
         item.text = _page_text(page) or item.text
         item.language = page.language
@@ -282,46 +316,45 @@ def _article_review(page: Page, article: dict, kinds: frozenset[str]) -> PageVer
     headline = text_of(article.get("headline")) or _page_headline(page)
     sections = strings(graph.get(article, "articleSection")) + strings(graph.get(article, "keywords"))
     sections += page.meta.get("article:section", []) + page.meta.get("article:tag", [])
-    sections += page.meta.get("keywords", [])
+    sections += page.meta.get("keywords", []) + page.tags
     section_signal = any(REVIEW_WORD.search(s) for s in sections)
     url_signal = bool(REVIEW_PATH_SEGMENT.search(page.canonical + "/"))
     rating = graph.first(article, "reviewRating") or graph.first(article, "contentRating")
-    has_rating = bool(page.visible_ratings) or isinstance(rating, dict)
-
-    title = None
-    for candidate in (headline, page.meta_first("og:title"), page.title):
-        candidate = _without_site_name(candidate, _site_name(page))
-        if candidate and (title := film_title_from_headline(candidate)):
-            break
-    if title is None and has_rating and (section_signal or url_signal):
-        # a rated review whose headline names no film: the title the standfirst emphasises,
-        # else the headline itself
-        title = _emphasised_title(page) or (SITE_SUFFIX.sub("", headline).strip() or None
-                                            if headline else None)
-    if not (section_signal or url_signal or has_rating or title):
+    text = text_of(article.get("articleBody")) or _page_text(page)
+    has_rating = (bool(page.visible_ratings) or isinstance(rating, dict)
+                  or isinstance(stated_in_text(text), Rating))
+    keywords = list(dict.fromkeys(_keywords(strings(graph.get(article, "keywords"))) + _page_keywords(page)))
+    standfirst = with_emphasis(text_of(article.get("description")) or _page_standfirst(page), page)
+    choice = choose_title(
+        headline=headline, og_title=page.meta_first("og:title"), title_tag=page.title,
+        standfirst=page.standfirst_markup or standfirst, tags=keywords,
+        url_path=urlsplit(page.canonical).path, site_names=tuple(filter(None, (_site_name(page),))))
+    pattern = any(film_title_from_headline(_without_site_name(c, _site_name(page)) or "")
+                  for c in (headline, page.meta_first("og:title"), page.title) if c)
+    # A review headline ("X review", "Review: X") is a signal itself; a title without one needs
+    # a verdict or a review section: a grade, stars, a rating in the text, a reviews folder.
+    if not (section_signal or url_signal or has_rating or pattern):
         return PageVerdict([], "no_review_signal")
-    if title is None:
+    if choice.title is None:
         return PageVerdict([], "no_reviewed_title")
 
-    item = ReviewItem(url=page.canonical, page_url=page.url, source_format="json-ld" if article else "opengraph")
-    item.film_raw = headline if film_title_from_headline(headline or "") else title
+    item = ReviewItem(url=page.canonical, page_url=page.url,
+                      source_format="json-ld" if article else "opengraph" if page.has_structured_data else "html")
+    item.film_raw = choice.title
+    item.film_reason = choice.reason
+    item.film_year_raw = page.film_year
     _set_authors(item, graph, article)
-    if not item.critic_raw:
-        item.critic_raw = list(page.bylines) or (
-            page.meta.get("author", [])[:3] + page.meta.get("article:author", [])[:3])
-        item.critic_raw = [a for a in item.critic_raw if a and not a.startswith("http")]
+    _add_visible_bylines(item, page)
     item.publication_raw = text_of(graph.first(article, "publisher")) or _site_name(page)
-    item.published_raw = (text_of(article.get("datePublished")) or page.outlet_date
-                          or _page_date(page))
+    item.published_raw = _first_date(text_of(article.get("datePublished")), page.outlet_date,
+                                     _page_date(page), *page.visible_dates)
     item.label_raw = page.label
     item.headline = headline
-    item.text = text_of(article.get("articleBody")) or _page_text(page)
+    item.text = text
     item.language = page.language
-    item.standfirst_raw = with_emphasis(
-        text_of(article.get("description")) or _page_standfirst(page), page)
+    item.standfirst_raw = standfirst
     item.title_raw = page.title
-    item.keywords_raw = list(dict.fromkeys(
-        _keywords(strings(graph.get(article, "keywords"))) + _page_keywords(page)))
+    item.keywords_raw = keywords
     _set_rating(item, rating)
     if item.rating_raw is None and page.visible_ratings:
         item.rating_raw = page.visible_ratings[0]
@@ -331,11 +364,29 @@ def _article_review(page: Page, article: dict, kinds: frozenset[str]) -> PageVer
     return PageVerdict([item], "ok")
 
 
+def _add_visible_bylines(item: ReviewItem, page: Page) -> None:
+    """The byline the page shows, where structured data names nobody or only a site account
+    ("admin", the outlet): the outlet reading's, else the first visible byline that names a
+    person, else the author metas."""
+    site = tuple(filter(None, (_site_name(page),)))
+    if any(not is_site_account(name, site) for name in item.critic_raw):
+        return
+    if page.bylines:
+        item.critic_raw += list(page.bylines)
+        return
+    for byline in page.visible_bylines:
+        if any(not is_site_account(name, site) for name in split_byline(byline)):
+            item.critic_raw.append(byline)
+            return
+    metas = page.meta.get("author", [])[:3] + page.meta.get("article:author", [])[:3]
+    item.critic_raw += [a for a in metas if a and not a.startswith("http")]
+
+
 # --- page-level fallbacks --------------------------------------------------------------------
 
 
 def _site_name(page: Page) -> str | None:
-    return page.meta_first("og:site_name", "application-name", "publisher")
+    return page.meta_first("og:site_name", "application-name", "publisher") or page.masthead
 
 
 def _without_site_name(title: str | None, site_name: str | None) -> str | None:
@@ -347,10 +398,17 @@ def _without_site_name(title: str | None, site_name: str | None) -> str | None:
     return title
 
 
+_YEAR_IN_DATE = re.compile(r"(?<!\d)(?:1[89]|20)\d{2}(?!\d)")
+
+
+def _first_date(*values: str | None) -> str | None:
+    """The first value that names a day with its year: a microdata datePublished read from a
+    Blogger timestamp's text is "9:47 PM", the date being in another element."""
+    return next((v for v in values if v and _YEAR_IN_DATE.search(v)), None)
+
+
 def _page_date(page: Page) -> str | None:
-    return page.meta_first(
-        "article:published_time", "og:published_time", "datepublished", "date", "dc.date"
-    ) or (page.time_values[0] if page.time_values else None)
+    return page.meta_first(*DATE_METAS) or (page.visible_dates[0] if page.visible_dates else None)
 
 
 def _page_headline(page: Page) -> str | None:
@@ -362,13 +420,6 @@ def _page_standfirst(page: Page) -> str | None:
 
 
 _EMPHASIS_TAG = re.compile(r"</?(?:em|i|cite)>")
-_EMPHASISED = re.compile(r"<(em|i|cite)>(.*?)</\1>", re.S)
-
-
-def _emphasised_title(page: Page) -> str | None:
-    """The first emphasised words of the visible standfirst ("<em>The Copper Tide</em>")."""
-    match = _EMPHASISED.search(page.standfirst_markup or "")
-    return (" ".join(match.group(2).split()) or None) if match else None
 
 
 def with_emphasis(standfirst: str | None, page: Page) -> str | None:

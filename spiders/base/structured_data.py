@@ -37,6 +37,15 @@ from ..outlets import read_outlet, reading_for
 from ..outlets.reading import squash
 from .review_page import Page, reviews_on_page
 from .schema_org import Graph, microdata_to_nodes
+from .visible_page import (
+    article_headline,
+    masthead_name,
+    rating_labels,
+    tag_links,
+    visible_bylines,
+    visible_dates,
+    year_with_runtime,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -160,18 +169,25 @@ class StructuredDataSpider(scrapy.Spider):
             meta.get("og:url", [None])[0],
             response.url,
         )
+        root = response.selector.root
+        site_names = tuple(meta.get("og:site_name", []) + meta.get("application-name", []))
+        paragraphs = self._paragraphs(response)
         return Page(
             url=response.url,
             canonical=canonical,
             graph=Graph(self._jsonld_nodes(response) + self._microdata_nodes(response)),
             meta=meta,
             title=squash(response.xpath("//title/text()").get()) or None,
-            h1=squash(" ".join(response.xpath("//h1[1]//text()").getall())) or None,
-            visible_ratings=self._visible_ratings(response),
-            paragraphs=self._paragraphs(response),
-            time_values=response.xpath("//time/@datetime").getall()[:5],
+            h1=article_headline(root, site_names),
+            visible_ratings=self._visible_ratings(response) + rating_labels(root),
+            paragraphs=paragraphs,
+            visible_dates=visible_dates(root, {}, paragraphs),
             language=response.xpath("/html/@lang").get(),
             standfirst_markup=standfirst_markup(response),
+            visible_bylines=visible_bylines(root, meta),
+            tags=tag_links(root),
+            masthead=masthead_name(root),
+            film_year=year_with_runtime(root),
         )
 
     def _jsonld_nodes(self, response: TextResponse) -> list[Any]:

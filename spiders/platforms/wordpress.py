@@ -149,7 +149,7 @@ class WordPressReader:
             if self.since and states and states.unchanged_since_stored(link, modified):
                 self.not_downloaded(link, "lastmod")
                 continue
-            verdict = reviews_on_page(post_page(post, publication.name, publication.language))
+            verdict = reviews_on_page(post_page(post, publication.name, publication.language), self.review_kinds)
             if not verdict.items:
                 for key in verdict.stat_keys:
                     stats.inc_value(key)
