@@ -72,3 +72,16 @@ def test_refused_pages_say_why():
         assert keys, name
         if kind != "not_review":
             assert f"not_a_film_review/{kind}" in keys, (name, keys)
+
+
+def test_a_star_row_is_read_from_its_label_not_its_glyphs():
+    from aggregator.spiders.base.structured_data import StructuredDataSpider
+    from scrapy.http import HtmlResponse
+
+    html = """<html><head><meta property="og:type" content="article"><title>t</title></head><body><article>
+    <h1>Low Water review – patient</h1><div class="review-rating"><span class="stars" aria-label="4 out of 5 stars">
+    ★★★★<span class="off">★</span></span></div><div class="article-rating" aria-label="Rated 3.5 out of 5 stars">★★★½☆</div>
+    <p>Body.</p></article></body></html>"""
+    response = HtmlResponse(url="https://x.example/r/", body=html.encode(), encoding="utf-8")
+    ratings = StructuredDataSpider._visible_ratings(response)
+    assert ratings[0] == "4 out of 5 stars" and "3.5 out of 5 stars" in ratings

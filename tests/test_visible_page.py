@@ -8,10 +8,10 @@ from aggregator.spiders.base.visible_page import (
     article_headline,
     masthead_name,
     rating_labels,
+    stated_film_year,
     tag_links,
     visible_bylines,
     visible_dates,
-    year_with_runtime,
 )
 from lxml import html as lxml_html
 
@@ -62,9 +62,12 @@ def test_a_rating_in_alt_text_but_not_a_grading_legend():
     assert rating_labels(legend) == []
 
 
-def test_a_year_stated_with_the_running_time():
-    assert year_with_runtime(root("<h1>Low Water</h1><span>2013 <span>|</span> 90 mins.</span>")) == "2013"
-    assert year_with_runtime(root("<p>In 2013 the town flooded.</p>")) is None
+def test_a_year_stated_with_the_running_time_or_in_a_fact_box():
+    assert stated_film_year(root("<h1>Low Water</h1><span>2013 <span>|</span> 90 mins.</span>")) == "2013"
+    assert stated_film_year(root("<dl><dt>Director</dt><dd>A. Vane</dd><dt>Year</dt><dd>2026</dd></dl>")) == "2026"
+    assert stated_film_year(root("<p><strong>Year:</strong> 2019</p>")) == "2019"
+    assert stated_film_year(root("<p>In 2013 the town flooded.</p>")) is None
+    assert stated_film_year(root("<dl><dt>Year</dt><dd>2019–2021</dd></dl>")) is None
 
 
 def test_a_critic_who_revisits_the_very_film_reviewed():

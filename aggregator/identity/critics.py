@@ -199,7 +199,7 @@ def _outlet_forms(publication: str) -> set[str]:
 
 def is_site_account(name: str, publication_names: Iterable[str] = ()) -> bool:
     """True when a byline names no person: a generic account ("Staff", "Editorial", "Web
-    Desk", "Variety Staff"), a news agency, a domain, or the outlet itself ("the Guardian",
+    Desk", "Variety Staff"), a lower-case login handle, a news agency, a domain, or the outlet itself ("the Guardian",
     "Telegraph Sport", "theguardian.com") given `publication_names` (names and domains)."""
     if not isinstance(name, str):
         return True
@@ -209,6 +209,8 @@ def is_site_account(name: str, publication_names: Iterable[str] = ()) -> bool:
     words = _words(text)
     if not words:
         return True
+    if len(text.split()) == 1 and text.islower() and len(text) > 3:
+        return True  # a login handle ("tobquennell", "filmfan88"): the account, not a name
     if words[0] == "the" and len(words) > 1:
         words = words[1:]
     if " ".join(words) in _ACCOUNTS or words[-1] in _ACCOUNT_LAST_WORDS:

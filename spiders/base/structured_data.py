@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,10 +42,10 @@ from .visible_page import (
     article_headline,
     masthead_name,
     rating_labels,
+    stated_film_year,
     tag_links,
     visible_bylines,
     visible_dates,
-    year_with_runtime,
 )
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ RATING_CLASS_XPATH = (
     "[not(ancestor::aside or ancestor::nav or ancestor::footer"
     " or ancestor::*[contains(@class, 'related')])]"
 )
+RATED_PREFIX = re.compile(r"^(?:rated|rating:?)\s+(?=\d)", re.IGNORECASE)
 PARAGRAPH_XPATHS = ("//article//p", "//main//p", "//body//p")
 NOT_BODY = "[not(ancestor::aside or ancestor::nav or ancestor::footer or ancestor::header)]"
 MAX_PARAGRAPHS = 300
@@ -187,7 +189,7 @@ class StructuredDataSpider(scrapy.Spider):
             visible_bylines=visible_bylines(root, meta),
             tags=tag_links(root),
             masthead=masthead_name(root),
-            film_year=year_with_runtime(root),
+            film_year=stated_film_year(root),
         )
 
     def _jsonld_nodes(self, response: TextResponse) -> list[Any]:
@@ -215,10 +217,13 @@ class StructuredDataSpider(scrapy.Spider):
     def _visible_ratings(response: TextResponse) -> list[str]:
         ratings = []
         for element in response.xpath(RATING_CLASS_XPATH)[:10]:
-            label = element.attrib.get("aria-label") or element.attrib.get("title")
+            # the label says what the glyphs show ("4 out of 5 stars" over "★★★★★" with one dimmed),
+            # on the element or on the star row inside it
+            label = (element.attrib.get("aria-label") or element.attrib.get("title")
+                     or element.xpath("string((.//*[@aria-label])[1]/@aria-label)").get())
             text = label or squash(" ".join(element.xpath(".//text()").getall()))
             if text and len(text) <= 40:
-                ratings.append(squash(text))
+                ratings.append(RATED_PREFIX.sub("", squash(text)))
         return ratings
 
     @staticmethod

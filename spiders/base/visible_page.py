@@ -19,8 +19,8 @@ other pages: related-story cards, sidebars, navigation, footers and comments
 - `tag_links`: the post's tags (`rel="tag"` links, tag-list links).
 - `masthead_name`: the site's name as its masthead prints it (a home-page-link <h1>, the
   site-title element), for a page whose metadata names no site;
-- `year_with_runtime`: a film's year where a facts line states it with the running time
-  ("2013 | 90 mins.");
+- `stated_film_year`: a film's year where a facts line states it with the running time
+  ("2013 | 90 mins.") or a fact box has a "Year" entry;
 - `rating_labels`: a rating printed only in an image's alt text or an element's aria-label
   or title ("4 stars (out of 5)").
 """
@@ -252,9 +252,26 @@ def _is_home(href: str) -> bool:
 YEAR_RUNTIME = re.compile(r"^\s*((?:18|19|20)\d{2})\s*[|·•,/]\s*\d{2,3}\s*(?:min|mins|minutes)\b\.?", re.I)
 
 
-def year_with_runtime(root) -> str | None:
+FACT_YEAR_XPATH = ("//*[self::dt or self::th or self::strong or self::b]"
+                   "[translate(normalize-space(translate(., ':', '')), 'YEARLSODF', 'yearlsodf')"
+                   " = 'year' or translate(normalize-space(translate(., ':', '')), 'YEARLSODF', 'yearlsodf')"
+                   " = 'release year' or translate(normalize-space(translate(., ':', '')), 'YEARLSODF',"
+                   " 'yearlsodf') = 'year of release']")
+_ONLY_YEAR = re.compile(r"^\s*:?\s*((?:18|19|20)\d{2})\s*$")
+
+
+def stated_film_year(root) -> str | None:
+    """A film's year a facts line or box states: "2013 | 90 mins.", or a "Year" entry of a
+    fact box (<dt>Year</dt><dd>2026</dd>, a table row, "<strong>Year:</strong> 2026")."""
     for element in _nodes(root, "//text()[contains(., 'min')]/parent::*")[:200]:
         text = _text(element)
         if len(text) <= 40 and (match := YEAR_RUNTIME.match(text)):
+            return match.group(1)
+    for label in root.xpath(FACT_YEAR_XPATH)[:3]:  # a fact box is often an <aside>: chrome is not skipped
+        value = label.getnext()
+        text = _text(value) if value is not None else (label.tail or "")
+        if value is not None and label.tail and label.tail.strip():
+            text = label.tail
+        if match := _ONLY_YEAR.match(text or ""):
             return match.group(1)
     return None
