@@ -78,12 +78,19 @@ def _quoted_phrases(text: str) -> list[str]:
     return phrases
 
 
+def without_site_name(title: str | None, site_name: str | None) -> str | None:
+    """"X review – The Lantern Review" → "X review": a site name can end in "Review" itself."""
+    if title and site_name:
+        for separator in (" | ", " - ", " – ", " — ", " :: "):
+            if title.endswith(separator + site_name):
+                return title[: -len(separator + site_name)].strip()
+    return title
+
+
 def _plain_headline(headline: str, site_names: Iterable[str]) -> str:
     text = " ".join(re.sub(r"<[^>]+>", " ", headline).split())
     for name in site_names:
-        for separator in (" | ", " - ", " – ", " — ", " :: "):
-            if name and text.endswith(separator + name):
-                text = text[: -len(separator + name)]
+        text = without_site_name(text, name)
     return _REVIEW_PREFIX.sub("", text).strip()
 
 

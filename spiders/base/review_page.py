@@ -54,7 +54,7 @@ from urllib.parse import urlsplit
 
 from aggregator.identity import film_title_from_headline
 from aggregator.identity.critics import is_site_account, split_byline
-from aggregator.identity.film_candidates import choose_title
+from aggregator.identity.film_candidates import choose_title, without_site_name
 from aggregator.identity.review_kind import FILM_ONLY, ReviewKind, review_kind
 from aggregator.items import ReviewItem
 from aggregator.ratings import Rating
@@ -242,7 +242,7 @@ def _review_item(page: Page, review: dict, work: dict, title: str) -> ReviewItem
     item.published_raw = _first_date(text_of(graph.first(review, "datePublished")),
                                      text_of(graph.first(review, "dateCreated")))
     if not item.published_raw and not embedded:
-        item.published_raw = _first_date(page.outlet_date, _page_date(page), *page.visible_dates)
+        item.published_raw = _first_date(page.outlet_date, *_page_dates(page))
     item.headline = text_of(review.get("headline")) or text_of(review.get("name"))
     if not item.headline and not embedded:
         item.headline = _page_headline(page)
@@ -329,7 +329,7 @@ def _article_review(page: Page, article: dict, kinds: frozenset[str]) -> PageVer
         headline=headline, og_title=page.meta_first("og:title"), title_tag=page.title,
         standfirst=page.standfirst_markup or standfirst, tags=keywords,
         url_path=urlsplit(page.canonical).path, site_names=tuple(filter(None, (_site_name(page),))))
-    pattern = any(film_title_from_headline(_without_site_name(c, _site_name(page)) or "")
+    pattern = any(film_title_from_headline(without_site_name(c, _site_name(page)) or "")
                   for c in (headline, page.meta_first("og:title"), page.title) if c)
     # A review headline ("X review", "Review: X") is a signal itself; a title without one needs
     # a verdict or a review section: a grade, stars, a rating in the text, a reviews folder.
@@ -346,8 +346,7 @@ def _article_review(page: Page, article: dict, kinds: frozenset[str]) -> PageVer
     _set_authors(item, graph, article)
     _add_visible_bylines(item, page)
     item.publication_raw = text_of(graph.first(article, "publisher")) or _site_name(page)
-    item.published_raw = _first_date(text_of(article.get("datePublished")), page.outlet_date,
-                                     _page_date(page), *page.visible_dates)
+    item.published_raw = _first_date(text_of(article.get("datePublished")), page.outlet_date, *_page_dates(page))
     item.label_raw = page.label
     item.headline = headline
     item.text = text
@@ -389,15 +388,6 @@ def _site_name(page: Page) -> str | None:
     return page.meta_first("og:site_name", "application-name", "publisher") or page.masthead
 
 
-def _without_site_name(title: str | None, site_name: str | None) -> str | None:
-    """"X review – The Lantern Review" → "X review": a site name can end in "Review" itself."""
-    if title and site_name:
-        for separator in (" | ", " - ", " – ", " — ", " :: "):
-            if title.endswith(separator + site_name):
-                return title[: -len(separator + site_name)].strip()
-    return title
-
-
 _YEAR_IN_DATE = re.compile(r"(?<!\d)(?:1[89]|20)\d{2}(?!\d)")
 
 
@@ -407,8 +397,10 @@ def _first_date(*values: str | None) -> str | None:
     return next((v for v in values if v and _YEAR_IN_DATE.search(v)), None)
 
 
-def _page_date(page: Page) -> str | None:
-    return page.meta_first(*DATE_METAS) or (page.visible_dates[0] if page.visible_dates else None)
+def _page_dates(page: Page) -> list[str]:
+    """The page's publication dates, best first: its date metas, then where the template
+    shows one (`Page.visible_dates`)."""
+    return [v for name in DATE_METAS for v in page.meta.get(name, ()) if v and v.strip()] + page.visible_dates
 
 
 def _page_headline(page: Page) -> str | None:

@@ -183,7 +183,7 @@ class StructuredDataSpider(scrapy.Spider):
             h1=article_headline(root, site_names),
             visible_ratings=self._visible_ratings(response) + rating_labels(root),
             paragraphs=paragraphs,
-            visible_dates=visible_dates(root, {}, paragraphs),
+            visible_dates=visible_dates(root, paragraphs),
             language=response.xpath("/html/@lang").get(),
             standfirst_markup=standfirst_markup(response),
             visible_bylines=visible_bylines(root, meta),

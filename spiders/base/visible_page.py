@@ -104,7 +104,8 @@ crawl reads one page at a time), so the chrome is found once per page."""
 
 def _is_chrome(element) -> bool:
     if element.tag in _CHROME_TAGS:
-        return True
+        # an article's own footer holds its tags and byline; the page's footer is chrome
+        return not (element.tag == "footer" and any(a.tag == "article" for a in element.iterancestors()))
     classes = element.get("class")
     if classes and any(token.lower().startswith(_CHROME_WORDS) for token in classes.split()):
         return True
@@ -134,7 +135,7 @@ def _nodes(root, xpath: str) -> list:
         found = root.xpath(xpath)
     except etree.XPathError:
         return []
-    return [e for e in found if not isinstance(e, str) and not _in_chrome(e, chrome)] if chrome else found
+    return [e for e in found if not _in_chrome(e, chrome)]
 
 
 def _is_masthead(element, site_names: tuple[str, ...]) -> bool:
@@ -175,9 +176,9 @@ def visible_bylines(root, meta: dict[str, list[str]]) -> list[str]:
     return list(dict.fromkeys(found))[:10]
 
 
-def visible_dates(root, meta: dict[str, list[str]], paragraphs: list[str]) -> list[str]:
-    found = [v.strip() for name in DATE_METAS for v in meta.get(name, []) if v.strip()]
-    found += [v for v in _values(root, "//*[@itemprop='datePublished']", "content", "datetime", "title")]
+def visible_dates(root, paragraphs: list[str]) -> list[str]:
+    """Dates the page shows (its date metas are read with the other metas: DATE_METAS)."""
+    found = [v for v in _values(root, "//*[@itemprop='datePublished']", "content", "datetime", "title")]
     found += [v for v in _values(root, "//time[@datetime]", "datetime")]
     for element in _nodes(root, DATE_CLASS_XPATH)[:5]:
         text = element.get("datetime") or element.get("content") or _text(element)
