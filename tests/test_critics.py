@@ -407,3 +407,12 @@ def test_names_module_re_exports_the_identity_api():
                  "film_from_raw", "external_ids", "choose_film", "split_byline", "film_key"):
         assert hasattr(names, name), name
     assert set(names.__all__) <= set(dir(names))
+
+
+def test_a_login_handle_made_from_the_name():
+    from aggregator.identity.critics import name_fits_handle
+    assert name_fits_handle("Tobiah Quennell", "tobquennell")
+    assert name_fits_handle("Jane Smith", "jsmith") and name_fits_handle("Jane Smith", "smithj")
+    assert not name_fits_handle("Jane Smith", "filmfan88")
+    assert not name_fits_handle("Jane Smith", "bobsmith")
+    assert not name_fits_handle("Smith", "smith")

@@ -57,3 +57,16 @@ def test_the_site_name_and_generic_tags_are_never_titles():
     choice = choose_title(headline="Reviews", title_tag="The Reel Lantern", tags=["Film", "Reviews", "Drama"],
                           url_path="/reviews/", site_names=("The Reel Lantern",))
     assert choice.title is None
+
+
+def test_a_title_and_its_year_alone_name_the_film_and_state_its_year():
+    choice = choose_title(headline="Marrowbone Station (2024)")
+    assert (choice.title, choice.year, choice.reason) == ("Marrowbone Station", "2024", "only:headline")
+    assert choose_title(headline="Best films of 2024").year is None
+
+
+def test_an_old_file_name_that_runs_the_title_together_is_the_url_agreeing():
+    choice = choose_title(title_tag="Gravel Saints (2005) - The Celluloid Porch",
+                          url_path="/reviews/2005/gravelsaints.html", site_names=("The Celluloid Porch",))
+    assert (choice.title, choice.reason, choice.year) == ("Gravel Saints", "agreed:headline+url", "2005")
+    assert choose_title(headline="Quarry Bells", url_path="/qb.html").title is None

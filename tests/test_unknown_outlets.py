@@ -38,6 +38,20 @@ def test_own_page_reads_as_labelled(case):
     assert _outcome(case) == []
 
 
+HELD_OUT = list(labelled_cases(CORPUS / "held_out"))
+KNOWN_HELD_OUT_MISSES = {
+    # "***1/2" whose scale only the sidebar's legend states ("(out of four stars)")
+    "e-oldstatic-table-stars": ["e-oldstatic-table-stars: rating missing (expected 88)"],
+}
+
+
+@pytest.mark.parametrize("case", HELD_OUT, ids=[c.name for c in HELD_OUT])
+def test_held_out_page_once_measured_stays_as_read(case):
+    """The held-out pages were measured before the rules that read them were written (their
+    first figure is in docs/unknown-outlets.md); now they guard those rules."""
+    assert _outcome(case) == KNOWN_HELD_OUT_MISSES.get(case.name, [])
+
+
 def test_real_pages_of_outlets_with_no_rule_read_as_the_pages_say(shared_dir):
     misses = [miss for case in real_cases(shared_dir) for miss in _outcome(case)]
     assert misses == []

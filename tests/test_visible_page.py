@@ -6,6 +6,7 @@ from datetime import date
 
 from aggregator.spiders.base.visible_page import (
     article_headline,
+    introduced_names,
     masthead_name,
     rating_labels,
     stated_film_year,
@@ -84,3 +85,32 @@ def test_doubt_about_the_only_film_of_a_title():
     assert doubt_about_only_film(2017, date(2018, 10, 1), "Guadagnino's remake") == "remake"
     assert doubt_about_only_film(2017, date(2018, 10, 1), "a patient film") is None
     assert doubt_about_only_film(None, date(2018, 10, 1), "remake") is None
+
+
+OLD_STATIC = """<html><head><title>Gravel Saints (2005) - The Celluloid Porch</title></head><body>
+<table><tr><td><font size="6">&nbsp;The Celluloid Porch</font></td></tr>
+<tr><td><p>One.</p><p>Two.</p><p align="right"><b>&mdash; Cuthbert Vanderhook</b><br>
+<font class="small">Reviewed October 14, 2005</font></p>
+<p>- a dash opening a sentence is not a signature</p></td></tr></table></body></html>"""
+
+
+def test_an_old_static_page_signed_and_dated_at_its_foot_with_a_plain_text_masthead():
+    page = lxml_html.fromstring(OLD_STATIC)
+    assert visible_bylines(page, {}) == ["Cuthbert Vanderhook"]
+    assert visible_dates(page, []) == ["October 14, 2005"]
+    assert masthead_name(page) == "The Celluloid Porch"
+
+
+def test_a_title_suffix_the_page_never_prints_is_not_a_site_name():
+    page = lxml_html.fromstring("<html><head><title>Gravel Saints - Movie Review</title></head>"
+                                "<body><p>Movie Review</p></body></html>")
+    assert masthead_name(page) is None
+    page = lxml_html.fromstring("<html><head><title>Gravel Saints - Porch</title></head>"
+                                "<body><p>The Porch Society</p></body></html>")
+    assert masthead_name(page) is None
+
+
+def test_names_an_author_gives_themselves_even_in_a_sidebar():
+    page = root('<aside class="widget"><p>I&#8217;m Tobiah Quennell. I teach maths.</p></aside>'
+                "<p>I'm not sure about this one.</p>")
+    assert introduced_names(page) == ["Tobiah Quennell"]

@@ -225,6 +225,18 @@ def is_site_account(name: str, publication_names: Iterable[str] = ()) -> bool:
     return False
 
 
+def name_fits_handle(name: str, handle: str) -> bool:
+    """True when a login handle is made from the person's name: "tobquennell", "jsmith",
+    "janesmith" or "smithj" for Jane Smith; a single-author blog's account names its author."""
+    key = re.sub(r"[^a-z0-9]", "", handle.casefold())
+    parts = [re.sub(r"[^a-z0-9]", "", p) for p in _clean(name).casefold().split()]
+    parts = [p for p in parts if p]
+    if len(parts) < 2 or len(parts[-1]) < 3 or parts[-1] not in key:
+        return False
+    first, last = parts[0], parts[-1]
+    return key.startswith(first[0]) and key.endswith(last) or key == last + first[0] or key == last + first
+
+
 def critics_from_raw(
     raw_list: Iterable[str], publication_names: Iterable[str] = ()
 ) -> tuple[list[str], list[str]]:

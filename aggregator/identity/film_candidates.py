@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from aggregator.identity.films import _first_quoted, _tidy_title, film_key, film_title_from_headline
 
-STRONG_FORMS = frozenset({"pattern", "quoted", "emphasis", "film_tag"})
+STRONG_FORMS = frozenset({"pattern", "quoted", "emphasis", "film_tag", "title_year"})
 SOURCES = ("headline", "standfirst", "tags", "url")
 
 _EMPHASIS = re.compile(r"<(em|i|cite)\b[^>]*>(.*?)</\1\s*>", re.I | re.S)
@@ -37,6 +37,8 @@ _SUBJECT = re.compile(
     r"^(?P<subject>[A-Z0-9'\"‘“][^:|–—]{0,80}?)\s+(?:is|are|was|were|makes?|gives|offers|feels|turns|"
     r"brings|takes|proves|delivers|finds|has|does|isn't|doesn't|can't|won't|will|looks|plays|becomes|"
     r"gets|goes|keeps|remains|stays|works|fails|soars|sings|shines|stumbles)\b")
+_TITLE_YEAR = re.compile(r"^(?P<title>.+?)\s*\((?P<year>(?:18|19|20)\d{2})\)$")
+"""A headline that is only a title and its year, "Marrowbone Station (2024)": a film blog's post."""
 _SITE_CUT = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
 _NOT_TITLE_TAGS = frozenset({
     "review", "reviews", "film", "films", "movie", "movies", "cinema", "film review", "film reviews",
@@ -57,6 +59,8 @@ class TitleChoice:
     """The sources that carried the chosen title, in SOURCES order."""
     reason: str = "none"
     """"agreed:headline+url", "only:headline" (one strong source), or "none"."""
+    year: str | None = None
+    """The year the headline states beside the chosen title ("Title (2024)"), else None."""
 
 
 @dataclass
@@ -106,6 +110,12 @@ def _mentions(haystack_words: list[str], title: str) -> bool:
     return any(haystack_words[i:i + n] == needle for i in range(len(haystack_words) - n + 1))
 
 
+def _slug_spells(slug_words: list[str], title: str) -> bool:
+    """An old site's file name runs the title's words together: "gravelsaints.html"."""
+    joined = "".join(_words(title))
+    return len(joined) >= 6 and any(word.startswith(joined) for word in slug_words)
+
+
 def choose_title(
     *, headline: str | None = None, og_title: str | None = None, title_tag: str | None = None,
     standfirst: str | None = None, tags: Iterable[str] = (), url_path: str = "",
@@ -115,6 +125,7 @@ def choose_title(
     site_names = tuple(n for n in site_names if n)
     site_keys = {_key(n) for n in site_names}
     candidates: dict[str, _Candidate] = {}
+    stated_years: dict[str, str] = {}
 
     def offer(title: str | None, source: str, form: str) -> None:
         title = _tidy_title(title) if title else None
@@ -138,6 +149,10 @@ def choose_title(
             plain = _SITE_CUT.sub("", plain)
         if len(plain.split()) <= MAX_TAG_WORDS:
             offer(plain, "headline", "plain")
+        if titled := _TITLE_YEAR.match(plain):
+            offer(titled.group("title"), "headline", "title_year")
+            if key := _key(_tidy_title(titled.group("title"))):
+                stated_years.setdefault(key, titled.group("year"))
         if subject := _SUBJECT.match(plain):
             offer(subject.group("subject"), "headline", "subject")
     if standfirst:
@@ -165,7 +180,8 @@ def choose_title(
     }
     for candidate in candidates.values():
         for source, words in plain_sources.items():
-            if source not in candidate.sources and _mentions(words, candidate.title):
+            if source not in candidate.sources and (
+                    _mentions(words, candidate.title) or (source == "url" and _slug_spells(words, candidate.title))):
                 candidate.sources.add(source)
 
     def rank(candidate: _Candidate) -> tuple:
@@ -178,7 +194,8 @@ def choose_title(
         if len(candidate.sources) >= 2 or strong:
             sources = tuple(s for s in SOURCES if s in candidate.sources)
             how = "agreed" if len(sources) >= 2 else "only"
-            return TitleChoice(candidate.title, sources, f"{how}:{'+'.join(sources)}")
+            return TitleChoice(candidate.title, sources, f"{how}:{'+'.join(sources)}",
+                               stated_years.get(_key(candidate.title) or ""))
     return TitleChoice(None)
 
 

@@ -53,7 +53,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aggregator.identity import film_title_from_headline
-from aggregator.identity.critics import is_site_account, split_byline
+from aggregator.identity.critics import is_site_account, name_fits_handle, split_byline
 from aggregator.identity.film_candidates import choose_title, without_site_name
 from aggregator.identity.review_kind import FILM_ONLY, ReviewKind, review_kind
 from aggregator.items import ReviewItem
@@ -78,6 +78,9 @@ from .visible_page import DATE_METAS
 REVIEW_HOLDER_TYPES = CREATIVE_WORK_TYPES | {"Product"}
 REVIEW_WORD = re.compile(r"\breviews?\b", re.IGNORECASE)
 REVIEW_PATH_SEGMENT = re.compile(r"/(?:[\w-]*-)?reviews?(?:-[\w-]*)?/", re.IGNORECASE)
+MIN_UNHEADED_PARAGRAPHS = 3
+"""Paragraphs a page with no <h1> and no metadata shows before its <title> is taken for an
+article's headline: fewer is a form, an index or a splash page."""
 
 NO_REVIEW_REASONS = (
     "no_structured_data", "listing_page", "not_an_article", "no_review_signal", "no_reviewed_title",
@@ -113,6 +116,8 @@ class Page:
     visible_bylines: list[str] = field(default_factory=list)
     """Byline markup and "By …" lines as printed (spiders/base/visible_page.py), used when
     structured data names nobody, or only a site account."""
+    introduced_names: list[str] = field(default_factory=list)
+    """Names the author gives themselves ("I'm Tobiah Quennell"): who a login-handle byline is."""
     tags: list[str] = field(default_factory=list)
     """The post's tag links (rel="tag", tag lists)."""
     masthead: str | None = None
@@ -137,8 +142,9 @@ class Page:
 
     @property
     def visible_article(self) -> bool:
-        """The page shows an article: its own headline and paragraphs under it, marked up or not."""
-        return bool(self.h1 and self.paragraphs)
+        """The page shows an article: its own headline and paragraphs under it, marked up or not.
+        An old hand-written page may have no <h1>: its <title> heads several paragraphs."""
+        return bool(self.h1 and self.paragraphs) or bool(self.title and len(self.paragraphs) >= MIN_UNHEADED_PARAGRAPHS)
 
 
 @dataclass
@@ -333,7 +339,9 @@ def _article_review(page: Page, article: dict, kinds: frozenset[str]) -> PageVer
                   for c in (headline, page.meta_first("og:title"), page.title) if c)
     # A review headline ("X review", "Review: X") is a signal itself; a title without one needs
     # a verdict or a review section: a grade, stars, a rating in the text, a reviews folder.
-    if not (section_signal or url_signal or has_rating or pattern):
+    # A film blog's "Title (2024)" post about the film its text names is a review as well.
+    titled = choice.year is not None and choice.title is not None and choice.title.casefold() in (text or "").casefold()
+    if not (section_signal or url_signal or has_rating or pattern or titled):
         return PageVerdict([], "no_review_signal")
     if choice.title is None:
         return PageVerdict([], "no_reviewed_title")
@@ -342,7 +350,7 @@ def _article_review(page: Page, article: dict, kinds: frozenset[str]) -> PageVer
                       source_format="json-ld" if article else "opengraph" if page.has_structured_data else "html")
     item.film_raw = choice.title
     item.film_reason = choice.reason
-    item.film_year_raw = page.film_year
+    item.film_year_raw = page.film_year or choice.year
     _set_authors(item, graph, article)
     _add_visible_bylines(item, page)
     item.publication_raw = text_of(graph.first(article, "publisher")) or _site_name(page)
@@ -378,6 +386,11 @@ def _add_visible_bylines(item: ReviewItem, page: Page) -> None:
             item.critic_raw.append(byline)
             return
     metas = page.meta.get("author", [])[:3] + page.meta.get("article:author", [])[:3]
+    handles = item.critic_raw + page.visible_bylines + metas
+    for name in page.introduced_names:
+        if any(name_fits_handle(name, handle) for handle in handles):
+            item.critic_raw.append(name)
+            return
     item.critic_raw += [a for a in metas if a and not a.startswith("http")]
 
 

@@ -40,6 +40,7 @@ from .review_page import Page, reviews_on_page
 from .schema_org import Graph, microdata_to_nodes
 from .visible_page import (
     article_headline,
+    introduced_names,
     masthead_name,
     rating_labels,
     stated_film_year,
@@ -187,6 +188,7 @@ class StructuredDataSpider(scrapy.Spider):
             language=response.xpath("/html/@lang").get(),
             standfirst_markup=standfirst_markup(response),
             visible_bylines=visible_bylines(root, meta),
+            introduced_names=introduced_names(root),
             tags=tag_links(root),
             masthead=masthead_name(root),
             film_year=stated_film_year(root),

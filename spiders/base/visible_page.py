@@ -60,6 +60,10 @@ BYLINE_XPATHS = (
 BYLINE_LINE = re.compile(r"^\s*(?:reviewed|posted|written|words|review)\s+by\s+\S|^\s*by\s+[A-Z]", re.I)
 LINE_XPATH = ("//text()[contains(translate(., 'BY', 'by'), 'by ')]/parent::*"
               "[self::p or self::span or self::div or self::em or self::strong or self::li or self::small]")
+SIGN_OFF = re.compile(r"^\s*(?:[—–]|--?)\s*([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3})\s*$")
+"""An old page signs its review at the end: "— Cuthbert Vanderhook"."""
+SIGN_OFF_XPATH = ("//text()[starts-with(normalize-space(.), '—') or starts-with(normalize-space(.), '–')"
+                  " or starts-with(normalize-space(.), '-')]/parent::*")
 MAX_BYLINE = 120
 
 DATE_METAS = (
@@ -78,6 +82,12 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 OPENING_DATE = re.compile(
     r"^\s*((?:[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})|(?:\d{1,2}\s+[A-Za-z]{3,9}\.?\s+\d{4}))"
     r"\s*[—–-]")
+DATED_LINE = re.compile(
+    r"^\s*(?:reviewed|posted|published|first\s+published|written)(?:\s+on)?\s*:?\s*(.{6,40}?)\s*$", re.I)
+"""A line that dates the review in words: "Reviewed October 14, 2005", "Posted on 3rd March 2025"."""
+DATED_LINE_XPATH = "//body//text()[string-length(.) < 60 and (%s)]" % " or ".join(
+    f"contains(., '{word}')" for word in ("Reviewed", "reviewed", "REVIEWED", "Posted", "posted", "POSTED",
+                                          "Published", "published", "PUBLISHED", "Written", "written"))
 MAX_DATE = 80
 
 TAG_XPATHS = (
@@ -173,7 +183,23 @@ def visible_bylines(root, meta: dict[str, list[str]]) -> list[str]:
         text = _text(element)
         if text and len(text) <= 60 and BYLINE_LINE.match(text):
             found.append(text)
+    for element in _nodes(root, SIGN_OFF_XPATH)[-20:]:
+        if match := SIGN_OFF.match(_text(element)):
+            found.append(match.group(1))
     return list(dict.fromkeys(found))[:10]
+
+
+SELF_INTRODUCTION = re.compile(r"\b(?:I['’]m|I\s+am|[Mm]y\s+name\s+is)\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})")
+INTRODUCTION_XPATH = "//text()[contains(., 'I’m ') or contains(., \"I'm \") or contains(., 'I am ') or contains(., 'name is ')]"
+
+
+def introduced_names(root) -> list[str]:
+    """Names a page's author gives themselves ("I'm Tobiah Quennell", an About widget): the
+    person behind a login-handle byline (aggregator.identity.critics.name_fits_handle)."""
+    names = []
+    for text_node in root.xpath(INTRODUCTION_XPATH)[:20]:  # an About widget is chrome: read it all the same
+        names += SELF_INTRODUCTION.findall(str(text_node))
+    return list(dict.fromkeys(names))[:5]
 
 
 def visible_dates(root, paragraphs: list[str]) -> list[str]:
@@ -186,6 +212,9 @@ def visible_dates(root, paragraphs: list[str]) -> list[str]:
             found.append(text)
     for paragraph in paragraphs[:2]:
         if match := OPENING_DATE.match(paragraph):
+            found.append(match.group(1))
+    for text_node in _nodes(root, DATED_LINE_XPATH)[:10]:
+        if (match := DATED_LINE.match(str(text_node))) and _YEAR.search(match.group(1)):
             found.append(match.group(1))
     return list(dict.fromkeys(found))[:10]
 
@@ -242,7 +271,22 @@ def masthead_name(root) -> str | None:
         alt = " ".join(link.xpath("img/@alt")[0].split())
         if _is_home(link.get("href", "")) and alt and len(alt) <= MAX_SITE_NAME and "logo" not in alt.casefold():
             return alt
-    return None
+    return _title_site_name(root)
+
+
+_TITLE_PARTS = re.compile(r"\s+[|–—-]\s+|\s*::\s*")
+
+
+def _title_site_name(root) -> str | None:
+    """The <title>'s last part ("Gravel Saints (2005) - The Celluloid Porch") when the page
+    also prints it whole, as its masthead does: a plain-text masthead has no class to find."""
+    titles = root.xpath("//head/title")
+    parts = _TITLE_PARTS.split(_text(titles[0])) if titles else []
+    if len(parts) < 2 or not (2 < len(parts[-1]) <= MAX_SITE_NAME) or "review" in parts[-1].casefold():
+        return None
+    name = parts[-1]
+    printed = root.xpath("//body//text()[contains(., $name)]", name=name)
+    return name if any(" ".join(str(t).split()) == name for t in printed) else None
 
 
 def _is_home(href: str) -> bool:
