@@ -26,8 +26,11 @@ Kept on purpose:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import urljoin, urlsplit, urlunsplit, unquote_plus
+from ipaddress import ip_address
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 _WAYBACK_PREFIX = re.compile(r"^(?:https?:)?//web\.archive\.org/web/\d+[a-z_]*/", re.IGNORECASE)
 _MISSING_SLASH = re.compile(r"^(https?):/(?!/)", re.IGNORECASE)
@@ -110,12 +113,14 @@ def _usable(candidate: str | None, base: str | None) -> str | None:
         return None
 
 
-def pick_canonical(canonical_link: str | None, og_url: str | None, response_url: str) -> str:
+def pick_canonical(canonical_link: str | None, og_url: str | None, response_url: str,
+                   vouched: Callable[[str], bool] | None = None) -> str:
     """The review's identity: the canonical link, else og:url, else the response URL.
 
     Relative candidates are resolved against the response URL. A candidate that points at the
     site's root while the page itself is deeper is a known CMS misconfiguration (every page
     declaring the home page canonical) and is skipped, as is anything that is not http(s).
+    With `vouched`, a candidate it refuses (a claim on another site: `ClaimCheck`) is skipped.
     Raises ValueError when not even the response URL is usable.
     """
     response = _usable(response_url, None)
@@ -124,6 +129,8 @@ def pick_canonical(canonical_link: str | None, og_url: str | None, response_url:
         if chosen is None:
             continue
         if response is not None and _is_root(chosen) and not _is_root(response):
+            continue
+        if vouched is not None and not vouched(chosen):
             continue
         return chosen
     if response is None:
@@ -178,4 +185,66 @@ def registered_domain(url: str) -> str:
     result = _extractor()(host)
     if result.domain and result.suffix:
         return f"{result.domain}.{result.suffix}"
+    labels = host.split(".")
+    if len(labels) > 2 and labels[-1] in RESERVED_TLDS:  # "www.ledger.example": not on the suffix list
+        return ".".join(labels[-2:])
     return host
+
+
+def same_site(url_a: str, url_b: str) -> bool:
+    """Both URLs (or hosts) on one registered domain: "m.example.com" and "www.example.com"."""
+    domain = registered_domain(url_a)
+    return bool(domain) and domain == registered_domain(url_b)
+
+
+RESERVED_TLDS = frozenset({"example", "test", "invalid", "localhost"})
+"""RFC 2606's names, which no real site has: a page on this machine (a local copy of the demo's
+fictional outlets, a test's) may claim them; it can forge no real outlet's review that way."""
+
+
+def _is_loopback(url: str) -> bool:
+    host = host_of(url)
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
+class ClaimCheck:
+    """Which URLs a fetched page may name as its own identity (canonical link, og:url, a JSON-LD
+    `url`): only what the fetched URL's own site can vouch for. Anyone can write a page that
+    claims to be another outlet's review; stored on that claim, it would overwrite the real one.
+
+    Vouched: a URL on the fetched URL's registered domain, or on one of `domains` (the other
+    domains the registry gives the same outlet, and those the person running the crawl says the
+    fetched hosts mirror: AGGREGATOR_MIRRORED_DOMAINS, as the demo's local server mirrors its
+    fictional outlets). Each refused claim is kept in `refused`, to be counted.
+    """
+
+    fetched_url: str
+    domains: frozenset[str] = frozenset()
+    listings_trusted: bool = False
+    """The fetched site is a registered outlet: the reviews of other sites it lists (a film
+    page's critic cards) are kept as listings, which never overwrite an outlet's own page
+    (aggregator.db.listings); an unknown site's are refused."""
+    refused: list[str] = field(default_factory=list)
+
+    def vouches(self, claimed: str) -> bool:
+        domain = registered_domain(claimed)
+        return (same_site(claimed, self.fetched_url) or domain in self.domains
+                or (domain.rpartition(".")[2] in RESERVED_TLDS and _is_loopback(self.fetched_url)))
+
+    def __call__(self, claimed: str) -> bool:
+        """`vouches`, keeping a refused claim to be counted."""
+        if self.vouches(claimed):
+            return True
+        self.refused.append(claimed)
+        return False
+
+
+def claim_check(fetched_url: str, *domain_lists: Iterable[str], listings_trusted: bool = False) -> ClaimCheck:
+    domains = frozenset(registered_domain(d) for ds in domain_lists for d in ds if d)
+    return ClaimCheck(fetched_url, domains, listings_trusted)

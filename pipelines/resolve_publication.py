@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from .base import CountingPipeline, crawl_publications
+
+logger = logging.getLogger(__name__)
 
 
 class ResolvePublicationPipeline(CountingPipeline):
@@ -22,7 +25,13 @@ class ResolvePublicationPipeline(CountingPipeline):
             self.count("from_spider")
             return item
         url = item.outlet_url  # not a listing page's host (a Rotten Tomatoes card without a link)
-        publication, provisional = self._resolve(item.publication_raw, urlsplit(url or "").netloc, url)
+        name = item.publication_raw
+        # A listing names other outlets by design; an outlet's own page only itself.
+        if not item.listed_at and registry.name_claim_refused(name, url):
+            self.count("refused_name_claim")
+            logger.warning("%s names itself %r, a registered outlet on other domains: ignored", url, name)
+            name = None
+        publication, provisional = self._resolve(name, urlsplit(url or "").netloc, url)
         if provisional:
             self.publications.provisional.setdefault(publication.key, publication)
         self.count("provisional" if provisional else "resolved")

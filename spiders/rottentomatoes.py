@@ -34,7 +34,7 @@ from scrapy.http import Response, TextResponse
 
 from aggregator.items import ReviewItem
 from aggregator.ratings import rating_from_parts
-from aggregator.urls import canonical_url
+from aggregator.urls import ClaimCheck, canonical_url
 
 from .base.review_page import reviews_on_page
 from .base.structured_data import StructuredDataSpider, squash
@@ -154,6 +154,12 @@ def _card_key(card: Card, film_page: str) -> str | None:
 class RottenTomatoesSpider(StructuredDataSpider):
     name = "rottentomatoes"
     publication = None  # each card's outlet is resolved from the name and link it gives
+
+    def claim_check(self, fetched_url: str) -> ClaimCheck:
+        """Whoever runs this spider points it at Rotten Tomatoes film pages (or a copy of them):
+        the page is that film page, and its cards are listings of other outlets' reviews."""
+        check = super().claim_check(fetched_url)
+        return ClaimCheck(fetched_url, check.domains | {"rottentomatoes.com"}, listings_trusted=True)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
         stats = self.crawler.stats

@@ -97,12 +97,44 @@ def test_movie_page_with_embedded_critic_reviews_yields_one_item_per_review_url(
              "reviewRating": {"@type": "Rating", "bestRating": "1", "worstRating": "-1", "ratingValue": -1}},
         ],
     }
-    items, _, _ = parse_page("https://agg.example/m/harbour", page(jsonld(movie)))
-    assert [(i.url, i.publication_raw, i.critic_raw, i.rating_parts["value"], i.page_url) for i in items] == [
-        ("https://a.example/r/1", "Outlet A", ["Ama One"], "1", "https://agg.example/m/harbour"),
-        ("https://b.example/r/2", "Outlet B", ["Bo Two"], "-1", "https://agg.example/m/harbour"),
+    # A registered outlet's film page that lists other sites' reviews: each kept as a listing.
+    listing_page = "https://www.theguardian.com/film/harbour-of-lanterns"
+    items, _, _ = parse_page(listing_page, page(jsonld(movie)))
+    assert [(i.url, i.publication_raw, i.critic_raw, i.rating_parts["value"], i.page_url, i.listed_at)
+            for i in items] == [
+        ("https://a.example/r/1", "Outlet A", ["Ama One"], "1", listing_page, listing_page),
+        ("https://b.example/r/2", "Outlet B", ["Bo Two"], "-1", listing_page, listing_page),
     ]
     assert all(i.film_raw == "Harbour of Lanterns" for i in items)
+
+
+def test_an_unknown_sites_claims_about_other_sites_reviews_are_refused_and_counted():
+    movie = {"@context": "http://schema.org", "@type": "Movie", "name": "Harbour of Lanterns",
+             "review": [{"@type": "Review", "url": f"https://www.nytimes.com/r/{n}", "author": "Ama One",
+                         "reviewRating": {"ratingValue": 0, "bestRating": 4}} for n in range(3)]}
+    items, _, spider = parse_page("https://agg.example/m/harbour", page(jsonld(movie)))
+    assert items == []
+    assert stat(spider, "aggregator/refused/foreign_claim") == 3
+
+
+def test_a_canonical_link_on_another_site_is_not_the_pages_identity():
+    article = {"@context": "https://schema.org", "@type": "Review", "url": "https://www.nytimes.com/x-review",
+               "itemReviewed": {"@type": "Movie", "name": "Harbour of Lanterns"}, "author": "Ama One"}
+    head = jsonld(article) + '<link rel="canonical" href="https://www.nytimes.com/x-review">'
+    (item,), _, spider = parse_page("https://spoof.example/x", page(head))
+    assert item.url == "https://spoof.example/x" and item.listed_at is None
+    assert stat(spider, "aggregator/refused/foreign_claim") == 2  # the canonical link and the Review's url
+    (item,), _, _ = parse_page("https://m.spoof.example/x", page(head.replace("www.nytimes.com", "www.spoof.example")))
+    assert item.url == "https://www.spoof.example/x-review"  # its own site's other host: vouched
+
+
+def test_one_page_yields_at_most_the_page_cap_of_reviews():
+    movie = {"@context": "http://schema.org", "@type": "Movie", "name": "Harbour of Lanterns",
+             "review": [{"@type": "Review", "url": f"https://agg.example/r/{n}", "author": f"Critic {n}"}
+                        for n in range(5000)]}
+    items, _, spider = parse_page("https://agg.example/m/harbour", page(jsonld(movie)))
+    assert len(items) == 50
+    assert stat(spider, "aggregator/refused/over_page_cap") == 4950
 
 
 def test_article_with_review_headline_is_a_review():
@@ -242,6 +274,6 @@ def test_embedded_reviews_take_no_standfirst_title_or_tags_from_the_page_they_si
     head = (jsonld(movie) + "<title>Harbour of Lanterns | Aggregator</title>"
             + '<meta property="og:description" content="Every review of Harbour of Lanterns.">'
             + '<meta property="article:tag" content="Drama">')
-    (item,), _, _ = parse_page("https://agg.example/m/harbour", page(head))
+    (item,), _, _ = parse_page("https://www.theguardian.com/film/harbour", page(head))
     assert (item.standfirst_raw, item.title_raw, item.keywords_raw) == ("Ama One reviews it.", None, [])
     assert item.authors_raw == [{"name": "Ama One", "urls": []}]

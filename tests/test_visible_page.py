@@ -9,6 +9,7 @@ from aggregator.spiders.base.visible_page import (
     introduced_names,
     masthead_name,
     rating_labels,
+    sign_off,
     stated_film_year,
     tag_links,
     visible_bylines,
@@ -96,7 +97,7 @@ OLD_STATIC = """<html><head><title>Gravel Saints (2005) - The Celluloid Porch</t
 
 def test_an_old_static_page_signed_and_dated_at_its_foot_with_a_plain_text_masthead():
     page = lxml_html.fromstring(OLD_STATIC)
-    assert visible_bylines(page, {}) == ["Cuthbert Vanderhook"]
+    assert (visible_bylines(page, {}), sign_off(page)) == ([], "Cuthbert Vanderhook")
     assert visible_dates(page, []) == ["October 14, 2005"]
     assert masthead_name(page) == "The Celluloid Porch"
 

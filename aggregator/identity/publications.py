@@ -326,6 +326,15 @@ class Registry:
             found = found or self.by_name(text)
         return found
 
+    def name_claim_refused(self, name: str | None, url: str | None) -> bool:
+        """True when a page names a registered outlet that its URL's site is not: a page on
+        spoof.example with og:site_name "The New York Times" is not the Times' review. An
+        outlet without domains, or a page with no host, cannot be checked and is not refused."""
+        if not url or not registered_domain(url) or self.by_domain(url) is not None:
+            return False
+        found = self.resolve(name=name)
+        return found is not None and bool(found.domains)
+
     def group_key(self, name: str | None = None, url: str | None = None) -> str | None:
         """The key that spellings of one outlet share: the registry key when `resolve` finds
         the entry, else "?" + `variant_key(name)` (or "?" + the URL's registered domain);

@@ -58,7 +58,7 @@ from aggregator.identity.film_candidates import choose_title, without_site_name
 from aggregator.identity.review_kind import FILM_ONLY, ReviewKind, review_kind
 from aggregator.items import ReviewItem
 from aggregator.ratings import Rating
-from aggregator.urls import canonical_url
+from aggregator.urls import ClaimCheck, canonical_url
 from aggregator.verdicts import stated_in_text
 
 from .schema_org import (
@@ -116,6 +116,9 @@ class Page:
     visible_bylines: list[str] = field(default_factory=list)
     """Byline markup and "By …" lines as printed (spiders/base/visible_page.py), used when
     structured data names nobody, or only a site account."""
+    sign_off: str | None = None
+    """The name signing the article at its foot ("— Name"): the critic of a page that names no
+    author anywhere else (an old hand-written page)."""
     introduced_names: list[str] = field(default_factory=list)
     """Names the author gives themselves ("I'm Tobiah Quennell"): who a login-handle byline is."""
     tags: list[str] = field(default_factory=list)
@@ -124,6 +127,9 @@ class Page:
     """The site's name as its masthead prints it, for a page whose metadata names no site."""
     film_year: str | None = None
     """A film's year a facts line states with its running time ("2013 | 90 mins.")."""
+    claims: ClaimCheck | None = None
+    """Which URLs the page may give as a review's identity (aggregator.urls.ClaimCheck): a
+    JSON-LD review `url` on another site is refused, and counted by the spider."""
     standfirst_markup: str | None = None
     """The visible standfirst's words with its emphasis kept as <em>/<i>/<cite> tags, when it
     has any: the first emphasised title names the film (aggregator.identity.film_identity)."""
@@ -210,7 +216,9 @@ def _structured_reviews(page: Page, kinds: frozenset[str]) -> tuple[list[ReviewI
         title = text_of(work)
         if not title:
             continue
-        item = _review_item(page, review, work if isinstance(work, dict) else {}, title)
+        item = _review_item(page, review, work if isinstance(work, dict) else {}, title, holder)
+        if item is None:
+            continue
         kind = _kind_of(page, item, work if isinstance(work, dict) else {}, item.url != page.canonical)
         if kind.kind not in kinds:
             other_kind = other_kind or kind.kind
@@ -233,12 +241,21 @@ def _kind_of(page: Page, item: ReviewItem, work: dict, embedded: bool, sections:
                        headline=item.headline, text=item.text)  # fmt: skip
 
 
-def _review_item(page: Page, review: dict, work: dict, title: str) -> ReviewItem:
+def _review_item(page: Page, review: dict, work: dict, title: str, listed_on: dict | None) -> ReviewItem | None:
     graph = page.graph
     own_url = text_of(review.get("url"))
     url = canonical_url(own_url) if own_url and own_url.startswith("http") else page.canonical
+    # Another site's review as this page tells it: the page's own review keyed on the page; one
+    # of several it lists, a listing on a registered outlet, else refused.
+    foreign = url != page.canonical and page.claims is not None and not page.claims.vouches(url)
+    if foreign and (listed_on is None or not page.claims.listings_trusted):
+        page.claims.refused.append(url)
+        if listed_on is not None:
+            return None
+        url, foreign = page.canonical, False
     embedded = url != page.canonical
-    item = ReviewItem(url=url, page_url=page.url, source_format=review.get("_format", "json-ld"))
+    item = ReviewItem(url=url, page_url=page.url, source_format=review.get("_format", "json-ld"),
+                      listed_at=page.canonical if foreign else None)
     item.film_raw = title
     item.film_year_raw = _work_year(work)
     item.film_ids_raw = strings(graph.get(work, "sameAs"))
@@ -377,6 +394,9 @@ def _add_visible_bylines(item: ReviewItem, page: Page) -> None:
     person, else the author metas."""
     site = tuple(filter(None, (_site_name(page),)))
     if any(not is_site_account(name, site) for name in item.critic_raw):
+        return
+    if not item.critic_raw and not page.visible_bylines and not page.bylines and page.sign_off:
+        item.critic_raw.append(page.sign_off)
         return
     if page.bylines:
         item.critic_raw += list(page.bylines)

@@ -26,13 +26,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from aggregator.pipelines.base import crawl_publications
 from extruct.w3cmicrodata import LxmlMicrodataExtractor
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 
 from aggregator.identity.review_kind import FILM_ONLY, parse_kinds
 from aggregator.items import ReviewItem
-from aggregator.urls import canonical_url, pick_canonical
+from aggregator.urls import ClaimCheck, canonical_url, claim_check, pick_canonical, registered_domain
 
 from ..outlets import read_outlet, reading_for
 from ..outlets.reading import squash
@@ -43,6 +44,7 @@ from .visible_page import (
     introduced_names,
     masthead_name,
     rating_labels,
+    sign_off,
     stated_film_year,
     tag_links,
     visible_bylines,
@@ -65,6 +67,12 @@ MAX_PARAGRAPHS = 300
 STANDFIRST_XPATH = ("(//*[contains(@class, 'standfirst') or contains(@class, 'dek')"
                     " or contains(@class, 'subtitle') or contains(@class, 'subheading')])[1]")
 EMPHASIS_TAGS = frozenset({"em", "i", "cite"})
+LISTING_SITES = ("rottentomatoes.com",)
+"""Aggregators whose film pages list other outlets' reviews (AGGREGATOR_LISTING_SITES): those are
+kept as listings, as are a registered outlet's; an unknown site's claims are refused."""
+MAX_REVIEWS_PER_PAGE = 50
+"""AGGREGATOR_MAX_REVIEWS_PER_PAGE: one page yields at most this many reviews (a film page of
+an aggregator lists 20 or so; a page listing thousands is an attack or a dump), the rest counted."""
 
 
 class StructuredDataSpider(scrapy.Spider):
@@ -122,6 +130,16 @@ class StructuredDataSpider(scrapy.Spider):
             return
         page = self.pre_process_page(self.read_outlet(self.read_page(response), response), response)
         verdict = reviews_on_page(page, self.review_kinds)
+        if page.claims is not None and page.claims.refused:
+            stats.inc_value("aggregator/refused/foreign_claim", len(page.claims.refused))
+            logger.warning("%s claims to be %d page(s) of other sites (ignored): %s", response.url,
+                           len(page.claims.refused), ", ".join(dict.fromkeys(page.claims.refused[:3])))
+        cap = self.crawler.settings.getint("AGGREGATOR_MAX_REVIEWS_PER_PAGE", MAX_REVIEWS_PER_PAGE)
+        if len(verdict.items) > cap:
+            stats.inc_value("aggregator/refused/over_page_cap", len(verdict.items) - cap)
+            logger.warning("%s holds %d reviews: the first %d kept (AGGREGATOR_MAX_REVIEWS_PER_PAGE)",
+                           response.url, len(verdict.items), cap)
+            verdict.items = verdict.items[:cap]
         if not verdict.items:
             for key in verdict.stat_keys:
                 stats.inc_value(key)
@@ -161,16 +179,29 @@ class StructuredDataSpider(scrapy.Spider):
         return read_outlet(reading, page, response,
                            lambda name: stats.inc_value(f"aggregator/outlet/{name}"))
 
+    def claim_check(self, fetched_url: str) -> ClaimCheck:
+        """What a page fetched from `fetched_url` may claim to be: its own site, the other
+        domains of the outlet the registry says serves it, and the domains the crawl was told
+        its hosts mirror (AGGREGATOR_MIRRORED_DOMAINS: the demo, tests)."""
+        settings = self.crawler.settings
+        outlet = crawl_publications(self.crawler).registry.by_domain(fetched_url)
+        listing_site = registered_domain(fetched_url) in settings.getlist("AGGREGATOR_LISTING_SITES", LISTING_SITES)
+        return claim_check(fetched_url, outlet.domains if outlet else (),
+                           settings.getlist("AGGREGATOR_MIRRORED_DOMAINS"),
+                           listings_trusted=outlet is not None or listing_site)
+
     def read_page(self, response: TextResponse) -> Page:
         """Gather what the review rule reads, from the parsed page Scrapy already holds."""
         meta: dict[str, list[str]] = {}
         for tag in response.xpath("//meta[(@property or @name) and @content]"):
             key = (tag.attrib.get("property") or tag.attrib.get("name") or "").strip().lower()
             meta.setdefault(key, []).append(tag.attrib["content"])
+        claims = self.claim_check(response.url)
         canonical = pick_canonical(
             response.xpath("//link[@rel='canonical']/@href").get(),
             meta.get("og:url", [None])[0],
             response.url,
+            vouched=claims,
         )
         root = response.selector.root
         site_names = tuple(meta.get("og:site_name", []) + meta.get("application-name", []))
@@ -189,9 +220,11 @@ class StructuredDataSpider(scrapy.Spider):
             standfirst_markup=standfirst_markup(response),
             visible_bylines=visible_bylines(root, meta),
             introduced_names=introduced_names(root),
+            sign_off=sign_off(root),
             tags=tag_links(root),
             masthead=masthead_name(root),
             film_year=stated_film_year(root),
+            claims=claims,
         )
 
     def _jsonld_nodes(self, response: TextResponse) -> list[Any]:

@@ -183,10 +183,14 @@ def visible_bylines(root, meta: dict[str, list[str]]) -> list[str]:
         text = _text(element)
         if text and len(text) <= 60 and BYLINE_LINE.match(text):
             found.append(text)
-    for element in _nodes(root, SIGN_OFF_XPATH)[-20:]:
-        if match := SIGN_OFF.match(_text(element)):
-            found.append(match.group(1))
     return list(dict.fromkeys(found))[:10]
+
+
+def sign_off(root) -> str | None:
+    """The name signing the article at its foot ("— Cuthbert Vanderhook"), as old static pages
+    credit their critic: the last such line."""
+    names = [m.group(1) for e in _nodes(root, SIGN_OFF_XPATH)[-20:] if (m := SIGN_OFF.match(_text(e)))]
+    return names[-1] if names else None
 
 
 SELF_INTRODUCTION = re.compile(r"\b(?:I['’]m|I\s+am|[Mm]y\s+name\s+is)\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})")
