@@ -8,8 +8,9 @@ Removed or normalised:
 - a Wayback Machine prefix (`https://web.archive.org/web/<timestamp>[im_|js_|…]/`), repeatedly,
   so that archived captures and live pages share an identity;
 - the fragment (`#comments`), which browsers never send to the server;
-- tracking parameters (`TRACKING_PARAMETERS` and any `utm_*`), matched case-insensitively;
-  an empty query that remains is dropped with its `?`;
+- tracking parameters (`TRACKING_PARAMETERS` and any `utm_*`), matched case-insensitively,
+  and a first page's paging parameter ("?page=1"); an empty query that remains is dropped
+  with its `?`;
 - the case of the scheme and host, a trailing dot of the host, and a default port
   (`:80` for http, `:443` for https).
 
@@ -21,6 +22,11 @@ Kept on purpose:
   links a review as http:// meets its https:// page in the store: aggregator.db.listings);
 - the path (case, trailing slash, percent-encoding) and the order and encoding of the
   remaining query parameters: servers may treat any of them as significant.
+
+Those kept differences are what one page's addresses differ by when a site moves (http to
+https, www. to bare, a mobile m. host) or a link drops a trailing slash: `url_twins` lists them,
+and the store keeps a page on the address it first stored it under
+(aggregator.db.url_identity), so each variant of one page is one row.
 """
 
 from __future__ import annotations
@@ -49,6 +55,8 @@ TRACKING_PARAMETERS: frozenset[str] = frozenset(
         # referral and campaign tags used by news sites (NYT smid/smtyp, Guardian CMP,
         # Washington Post itid, generic ref/cmpid)
         "ref", "ref_src", "ref_url", "cmpid", "cmp", "smid", "smtyp", "itid",
+        # where a link was shared from (a feed, a widget, an app): never another page
+        "src", "share", "shared", "via", "ocid", "icid", "int_source", "ns_campaign", "ns_mchannel",
     }
 )
 """Query parameters dropped from canonical URLs (besides every `utm_*`), lower-case."""
@@ -69,9 +77,15 @@ def _strip_wayback(url: str) -> str:
             url = "http://" + url
 
 
+FIRST_PAGE_PARAMETERS: frozenset[str] = frozenset({"page", "pg", "pagenum", "page_num"})
+"""Paging parameters whose first page is the page itself: "?page=1" is dropped, "?page=2" kept."""
+
+
 def _is_tracking(parameter: str) -> bool:
-    name = unquote_plus(parameter.split("=", 1)[0]).strip().lower()
-    return name.startswith("utm_") or name in TRACKING_PARAMETERS
+    name, _, value = unquote_plus(parameter).partition("=")
+    name = name.strip().lower()
+    return name.startswith("utm_") or name in TRACKING_PARAMETERS or (
+        name in FIRST_PAGE_PARAMETERS and value.strip() in ("1", ""))
 
 
 def canonical_url(url: str) -> str:
@@ -202,6 +216,14 @@ RESERVED_TLDS = frozenset({"example", "test", "invalid", "localhost"})
 fictional outlets, a test's) may claim them; it can forge no real outlet's review that way."""
 
 
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 def _is_loopback(url: str) -> bool:
     host = host_of(url)
     if host == "localhost":
@@ -248,3 +270,30 @@ class ClaimCheck:
 def claim_check(fetched_url: str, *domain_lists: Iterable[str], listings_trusted: bool = False) -> ClaimCheck:
     domains = frozenset(registered_domain(d) for ds in domain_lists for d in ds if d)
     return ClaimCheck(fetched_url, domains, listings_trusted)
+
+
+HOST_ALIASES = ("www.", "m.", "mobile.", "amp.")
+"""Prefixes by which one site's hosts differ: "www.example.com", "m.example.com"."""
+
+
+def url_twins(url: str) -> list[str]:
+    """The other addresses of the page at `url` (a `canonical_url` form): the other scheme, the
+    host with and without "www." / "m." / "mobile." / "amp.", the path with and without a
+    trailing slash. Not `url` itself; [] for anything that is not http(s)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
+        return []
+    bare = parts.netloc
+    if _is_ip_literal(parts.hostname or ""):
+        bare = ""
+    for prefix in HOST_ALIASES:
+        if bare.startswith(prefix) and bare.count(".") >= 2:
+            bare = bare[len(prefix):]
+            break
+    hosts = [bare] + [prefix + bare for prefix in HOST_ALIASES] if "." in bare else [parts.netloc]
+
+    path = parts.path or "/"
+    paths = [path] if path == "/" else [path, path[:-1] if path.endswith("/") else path + "/"]
+    twins = [urlunsplit((scheme, host, p, parts.query, "")) for scheme in ("https", "http") for host in hosts
+             for p in paths]
+    return [twin for twin in dict.fromkeys(twins) if twin != url]

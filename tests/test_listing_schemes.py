@@ -32,9 +32,10 @@ def test_an_http_listing_and_the_https_page_are_one_review_keyed_on_the_page(db_
     assert store(db_engine, outlet_page()).unchanged == 1
 
 
-def test_two_stored_pages_differing_only_in_scheme_stay_apart(db_engine):
+def test_a_page_whose_canonical_moves_to_the_other_scheme_stays_one_row(db_engine):
+    """Issue 15: a canonical that moves between http and https is one page (aggregator.db.url_identity)."""
     store(db_engine, outlet_page())
     store(db_engine, outlet_page(url=HTTP_URL, page_url=HTTP_URL))
     store(db_engine, listing(url=HTTP_URL))
     with session_factory(db_engine)() as session:
-        assert sorted(session.scalars(select(Review.url))) == [HTTP_URL, URL]
+        assert sorted(session.scalars(select(Review.url))) == [URL]

@@ -193,3 +193,17 @@ def test_wayback_pattern_matches_the_documented_prefix():
                 "https://web.archive.org/web/20251010005347js_/https://example.com/x.js"):
         assert documented.match(url)
         assert not canonical_url(url).startswith("https://web.archive.org")
+
+
+def test_share_tags_and_a_first_page_are_not_part_of_a_pages_address():
+    assert canonical_url("https://x.example/r?src=rss&page=1") == "https://x.example/r"
+    assert canonical_url("https://x.example/r?page=2") == "https://x.example/r?page=2"
+
+
+def test_the_twins_of_an_address_are_its_hosts_schemes_and_trailing_slash():
+    from aggregator.urls import url_twins
+    twins = url_twins("https://www.x.example/film/r")
+    assert {"https://x.example/film/r", "http://m.x.example/film/r/", "https://www.x.example/film/r/"} <= set(twins)
+    assert "https://www.x.example/film/r" not in twins and "https://www.y.example/film/r" not in twins
+    assert url_twins("http://127.0.0.1:8000/a") == ["https://127.0.0.1:8000/a", "https://127.0.0.1:8000/a/",
+                                                    "http://127.0.0.1:8000/a/"]

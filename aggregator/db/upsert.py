@@ -36,7 +36,6 @@ from aggregator.db.listings import (
     listing_columns,
     page_overlay,
 )
-from aggregator.db.publication_store import CHUNK, _chunks, _insert, _publication_ids  # noqa: F401
 from aggregator.db.models import (
     VERDICT_SOURCES,
     VERDICTS,
@@ -46,6 +45,8 @@ from aggregator.db.models import (
     critic_key,  # noqa: F401 - re-exported: the habits key of a critic name
     utcnow,
 )
+from aggregator.db.publication_store import CHUNK, _chunks, _insert, _publication_ids  # noqa: F401
+from aggregator.db.url_identity import adopt_stored_addresses
 from aggregator.items import ReviewItem
 
 # Fields a change of which keeps the old values as a ReviewRevision ("the text or rating").
@@ -196,6 +197,7 @@ def save_reviews(
     listed_too: dict[str, ReviewItem] = {}  # listings of reviews whose page is in this batch
     items = list(items)
     align_listing_schemes(session, items)
+    adopt_stored_addresses(session, items)  # one row per page, whichever address reached it
     for item in items:
         problem = item_problem(item)
         if problem:
