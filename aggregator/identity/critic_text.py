@@ -8,7 +8,8 @@ critic in the text instead. `critic_from_text` reads only these places, in this 
    a comma or a full stop: "Theatre Review by X - October 29, 2031"), among the first three
    and the last two paragraphs (further in, it may be a related link). "Written by" and
    "Words by" are not read: in a film review they credit the screenwriter or lyricist.
-2. The lead: the first paragraph (the standfirst, or the body's first line) opening with a
+2. The lead: the first paragraph (the standfirst, or the body's first line; the body's first
+   line under a standfirst too, when it names the critic by role) opening with a
    person's name followed by what a critic does: "Jane Doe reviews …", "Jane Doe looks back
    at …", "Jane Doe gives her verdict on …", "Jane Doe, our film critic, assesses …". Only
    verbs that no cast member or director is the subject of in a standfirst are read:
@@ -62,7 +63,8 @@ _CRITIC_VERBS = (
 # verbs count; after "our" ("Our critic Jane Doe finds …") any verb of saying or judging does.
 # A reflexive object ("finds himself") is a plot, whoever the subject is.
 _ROLE_VERBS = rf"{_CRITIC_VERBS}|revisits|re-?watches|considers"
-_OUR_ROLE_VERBS = rf"{_ROLE_VERBS}|watches|finds|says|writes|argues|thinks|explains|sees|is|was|on"
+_OUR_ROLE_VERBS = (rf"{_ROLE_VERBS}|watches|finds|says|writes|argues|thinks|explains|sees|is|was|on|went|goes|heads|"
+                   r"headed|saw|caught|catches|visits|visited|attends|attended")
 _NOT_REFLEXIVE = r"(?!\s+(?:himself|herself|themselves|themself)\b)"
 _APPOSITION = rf"(?:\s*,\s*(?P<apposition>[^,]{{1,60}}?\b{_ROLE_WORDS}s?\b[^,]{{0,30}}),)?"
 _LEAD_WITH_OUR_ROLE = re.compile(
@@ -165,6 +167,9 @@ def explain_critic_from_text(
     on_film = _lead_on_film(film_title)
     take(_LEAD_WITH_OUR_ROLE.match(lead) or _LEAD_WITH_ROLE.match(lead) or _LEAD.match(lead)
          or (on_film.match(lead) if on_film else None), "lead")
+    # under a standfirst, the body's first line names the critic by role as surely ("Our critic X went …")
+    for opening in paragraphs[1:2]:
+        take(_LEAD_WITH_OUR_ROLE.match(opening) or _LEAD_WITH_ROLE.match(opening), "lead")
     for paragraph in tail[-2:] if len(tail) > 1 else ():
         short = len(paragraph.split()) <= _TAGLINE_MAX_WORDS
         take(_SIGNATURE.match(paragraph) or (short and _TAGLINE.match(paragraph)) or None,

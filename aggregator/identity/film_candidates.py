@@ -39,6 +39,7 @@ _SUBJECT = re.compile(
     r"gets|goes|keeps|remains|stays|works|fails|soars|sings|shines|stumbles)\b")
 _TITLE_YEAR = re.compile(r"^(?P<title>.+?)\s*\((?P<year>(?:18|19|20)\d{2})\)$")
 """A headline that is only a title and its year, "Marrowbone Station (2024)": a film blog's post."""
+_COLON_LEAD = re.compile(r"^(?P<lead>[A-Z0-9'\"‘“][^:]{0,60}?)\s*:\s+\S")
 _SITE_CUT = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
 _NOT_TITLE_TAGS = frozenset({
     "review", "reviews", "film", "films", "movie", "movies", "cinema", "film review", "film reviews",
@@ -155,6 +156,8 @@ def choose_title(
                 stated_years.setdefault(key, titled.group("year"))
         if subject := _SUBJECT.match(plain):
             offer(subject.group("subject"), "headline", "subject")
+        if lead := _COLON_LEAD.match(plain):  # "The Salt Orchard: grief, brine and one long take"
+            offer(lead.group("lead"), "headline", "colon_lead")
     if standfirst:
         for match in _EMPHASIS.finditer(standfirst):
             offer(re.sub(r"<[^>]+>", "", match.group(2)), "standfirst", "emphasis")

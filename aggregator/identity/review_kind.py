@@ -6,7 +6,8 @@ restaurants too, under the same "X review" headlines. `review_kind` reads, stron
 1. the reviewed item's schema.org type (`itemReviewed` or the work holding the review):
    VideoGame → "game", Book → "book", MusicAlbum/MusicRecording → "album", TVSeries/TVSeason/
    TVEpisode → "tv", TheaterEvent/DanceEvent/Event → "stage", Restaurant/FoodEstablishment →
-   "restaurant"; Movie/Film → "film";
+   "restaurant"; an app, a place, a business, a person, a course → "other"; Movie/Film →
+   "film" (Product, CreativeWork and Thing decide nothing: film reviews are marked up so too);
 2. the headline's or URL slug's surest words: "Broadway", "West End", "theatre review",
    "Season 2", "Episode 4" (a Broadway musical filed under "music" is a stage review);
 3. the page's sections, tags and URL path segments naming another kind ("games", "books",
@@ -29,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 FILM = "film"
-OTHER_KINDS = ("game", "book", "album", "tv", "stage", "restaurant")
+OTHER_KINDS = ("game", "book", "album", "tv", "stage", "restaurant", "other")
 KINDS = (FILM, *OTHER_KINDS)
 FILM_ONLY = frozenset({FILM})
 
@@ -51,6 +52,12 @@ SCHEMA_TYPES: dict[str, str] = {
     "tvseries": "tv", "tvseason": "tv", "tvepisode": "tv", "theaterevent": "stage",
     "danceevent": "stage", "musicevent": "stage", "restaurant": "restaurant",
     "foodestablishment": "restaurant", "cafeorcoffeeshop": "restaurant", "barorpub": "restaurant",
+    # reviewed things that are never a film: an app, a place, a business, a person, a course
+    "softwareapplication": "other", "mobileapplication": "other", "webapplication": "other",
+    "videogameseries": "game", "bookseries": "book", "podcastseries": "other", "podcastepisode": "other",
+    "hotel": "other", "lodgingbusiness": "other", "localbusiness": "other", "place": "other",
+    "touristattraction": "other", "organization": "other", "person": "other", "course": "other",
+    "vehicle": "other", "car": "other", "recipe": "other", "musicgroup": "album",
 }  # fmt: skip
 
 SECTION_WORDS: dict[str, str] = {

@@ -83,9 +83,15 @@ MIN_UNHEADED_PARAGRAPHS = 3
 article's headline: fewer is a form, an index or a splash page."""
 
 NO_REVIEW_REASONS = (
-    "no_structured_data", "listing_page", "not_an_article", "no_review_signal", "no_reviewed_title",
-    "not_a_film_review",
+    "no_structured_data", "listing_page", "not_an_article", "list_article", "no_review_signal",
+    "no_reviewed_title", "not_a_film_review",
 )
+LIST_HEADLINE = re.compile(
+    r"^\W*(?:the\s+)?(?:top\s+)?\d{1,3}\s+(?:best|worst|greatest|favou?rite|essential|most|great|underrated)\b"
+    r"|\b(?:best|worst|top)\s+(?:\w+\s+){0,2}(?:films|movies)\s+(?:of|in|from)\s+(?:the\s+)?(?:year|decade|\d{4})",
+    re.IGNORECASE)
+"""A ranked list's headline ("The 10 Best Films of 2025", "Top 5 horror movies of 2024"): an
+article about many films, not a review of one."""
 
 
 @dataclass
@@ -296,7 +302,10 @@ def _work_year(work: dict) -> str | None:
 
 def _set_rating(item: ReviewItem, rating: Any) -> None:
     if isinstance(rating, dict):
-        value = text_of(rating.get("ratingValue"))
+        raw_value = rating.get("ratingValue")
+        if isinstance(raw_value, list) and len({str(v) for v in raw_value}) > 1:
+            return  # several values are no one rating: nothing to read the verdict from
+        value = text_of(raw_value)
         if value is None:
             return
         best = text_of(rating.get("bestRating"))
@@ -358,6 +367,8 @@ def _article_review(page: Page, article: dict, kinds: frozenset[str]) -> PageVer
     # a verdict or a review section: a grade, stars, a rating in the text, a reviews folder.
     # A film blog's "Title (2024)" post about the film its text names is a review as well.
     titled = choice.year is not None and choice.title is not None and choice.title.casefold() in (text or "").casefold()
+    if headline and LIST_HEADLINE.search(headline):
+        return PageVerdict([], "list_article")
     if not (section_signal or url_signal or has_rating or pattern or titled):
         return PageVerdict([], "no_review_signal")
     if choice.title is None:

@@ -41,6 +41,8 @@ def type_names(node: Any) -> frozenset[str]:
     raw = node.get("@type") or ()
     if isinstance(raw, str):
         raw = (raw,)
+    elif not isinstance(raw, list | tuple):  # "@type": 42
+        return frozenset()
     names = set()
     for value in raw:
         if isinstance(value, str):
@@ -54,6 +56,29 @@ def type_names(node: Any) -> frozenset[str]:
 
 def is_a(node: Any, types: frozenset[str]) -> bool:
     return bool(type_names(node) & types)
+
+
+MAX_DEPTH = 40
+"""Levels of JSON-LD nesting read: a real page nests a handful (a Review in a Movie in a
+graph); a page nested a thousand deep is hostile, and every reader here recurses."""
+
+
+def within_depth(value: Any) -> tuple[Any, bool]:
+    """`value` with everything below MAX_DEPTH levels left out, and whether anything was."""
+    pruned = False
+
+    def bounded(item: Any, depth: int) -> Any:
+        nonlocal pruned
+        if isinstance(item, dict | list) and depth >= MAX_DEPTH:
+            pruned = True
+            return None
+        if isinstance(item, dict):
+            return {key: bounded(v, depth + 1) for key, v in item.items()}
+        if isinstance(item, list):
+            return [bounded(v, depth + 1) for v in item]
+        return item
+
+    return bounded(value, 0), pruned
 
 
 def _walk_blocks(value: Any) -> Iterator[dict]:

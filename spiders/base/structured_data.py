@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import scrapy
 from aggregator.pipelines.base import crawl_publications
 from extruct.w3cmicrodata import LxmlMicrodataExtractor
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
 from scrapy.linkextractors import LinkExtractor
 
 from aggregator.identity.review_kind import FILM_ONLY, parse_kinds
@@ -38,7 +38,7 @@ from aggregator.urls import ClaimCheck, canonical_url, claim_check, pick_canonic
 from ..outlets import read_outlet, reading_for
 from ..outlets.reading import squash
 from .review_page import Page, reviews_on_page
-from .schema_org import Graph, microdata_to_nodes
+from .schema_org import MAX_DEPTH, Graph, microdata_to_nodes, within_depth
 from .visible_page import (
     article_headline,
     introduced_names,
@@ -73,6 +73,25 @@ kept as listings, as are a registered outlet's; an unknown site's claims are ref
 MAX_REVIEWS_PER_PAGE = 50
 """AGGREGATOR_MAX_REVIEWS_PER_PAGE: one page yields at most this many reviews (a film page of
 an aggregator lists 20 or so; a page listing thousands is an attack or a dump), the rest counted."""
+
+
+_JSONLD_WRAPPING = re.compile(r"^[\s\ufeff]*(?:<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(?:-->|//\s*\]\]>|\]\]>)\s*$")
+"""What templates wrap a JSON-LD block in: a byte-order mark, an HTML comment, a CDATA section."""
+MARKUP_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/xml", "application/xml"})
+
+
+def is_markup(response: Response) -> bool:
+    """An HTML or XML page the readers can run XPath on: not a JSON, plain-text or binary body
+    (Scrapy gives a JSON body a selector that refuses XPath)."""
+    if not isinstance(response, HtmlResponse | XmlResponse):  # a TextResponse is text/plain, JSON, CSV…
+        return False
+    declared = (response.headers.get("Content-Type") or b"").decode("latin-1").split(";")[0].strip().lower()
+    if declared and declared not in MARKUP_TYPES and not declared.endswith("+xml"):
+        return False  # Scrapy guesses HTML from a ".html" URL even for a PNG served there
+    try:
+        return response.selector.type in ("html", "xml")
+    except (ValueError, TypeError):  # an undecodable body
+        return False
 
 
 class StructuredDataSpider(scrapy.Spider):
@@ -125,8 +144,10 @@ class StructuredDataSpider(scrapy.Spider):
 
     def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
         stats = self.crawler.stats
-        if not isinstance(response, TextResponse):
+        if not is_markup(response):
             stats.inc_value("aggregator/no_review/not_html")
+            logger.info("not an HTML page at %s (%s)", response.url,
+                        (response.headers.get("Content-Type") or b"no content type").decode("latin-1"))
             return
         page = self.pre_process_page(self.read_outlet(self.read_page(response), response), response)
         verdict = reviews_on_page(page, self.review_kinds)
@@ -231,10 +252,17 @@ class StructuredDataSpider(scrapy.Spider):
         blocks = []
         for raw in response.xpath("//script[@type='application/ld+json']/text()").getall():
             try:
-                blocks.append(json.loads(raw, strict=False))
-            except ValueError:
+                block = json.loads(_JSONLD_WRAPPING.sub("", raw.lstrip("\ufeff \t\r\n")), strict=False)
+            except (ValueError, RecursionError):  # nested past the parser's depth
                 self.crawler.stats.inc_value("aggregator/structured/bad_json_ld")
                 logger.warning("unreadable JSON-LD block on %s", response.url)
+                continue
+            bounded, pruned = within_depth(block)
+            if pruned:
+                self.crawler.stats.inc_value("aggregator/structured/too_deep")
+                logger.warning("JSON-LD nested deeper than %d levels on %s: the deeper part ignored",
+                               MAX_DEPTH, response.url)
+            blocks.append(bounded)
         return Graph.from_blocks(blocks).top_nodes
 
     def _microdata_nodes(self, response: TextResponse) -> list[dict]:
