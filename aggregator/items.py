@@ -16,7 +16,7 @@ VERDICTS = ("positive", "mixed", "negative")
 VERDICT_SOURCES = ("rating", "text", "label", "inferred", "manual")
 """Where a verdict came from: a rating on the page, a rating stated in the text, the outlet's
 or critic's own label, a model reading the text, a person."""
-RUN_STATUSES = ("running", "ok", "empty", "failed")
+RUN_STATUSES = ("running", "ok", "empty", "failed", "interrupted", "killed")
 
 
 @dataclass

@@ -6,6 +6,7 @@ values. Each returns what it decided so the caller can count it; none touches th
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
@@ -16,7 +17,7 @@ from aggregator.identity.critics import authors, critic_key, person_key
 from aggregator.identity.film_identity import FilmGuess, clean_title, film_from_raw
 from aggregator.items import ReviewItem
 from aggregator.ratings import Rating, explain_rating, rating_from_parts
-from aggregator.strings import PARAGRAPH_BREAK, clean_string  # noqa: F401  (importable from here)
+from aggregator.strings import PARAGRAPH_BREAK, clean_string, cut_text  # noqa: F401  (importable from here)
 from aggregator.verdicts import decide, stated_in_text
 
 MULTILINE_FIELDS = frozenset({"text"})
@@ -26,23 +27,108 @@ RAW_STRING_FIELDS = (
 )
 RAW_LIST_FIELDS = ("critic_raw", "critic_urls", "film_ids_raw", "keywords_raw")
 
+# The longest value kept, in characters once cleaned. Past its cap a name, title, rating or URL
+# is not one (a 100,000-character "name" is a hostile or broken page): it is dropped. Prose past
+# its cap is cut, at a word. Either way `aggregator/clean/capped/<field>` counts it.
+NAME_CAP = 200
+"""A byline, an author's or an outlet's name (bylines with roles and dates fit easily)."""
+TITLE_CAP = 500
+"""A headline, a film title, a <title> tag, a keyword."""
+SHORT_CAP = 100
+"""A rating ("3½/5"), a verdict label, a year, a language tag."""
+DATE_CAP = 200
+"""A date as printed, with its "Published … · Updated …" wording."""
+URL_CAP = 2_000
+"""The common limit of browsers and servers."""
+STANDFIRST_CAP = 5_000
+"""A standfirst or description: a paragraph or two."""
+TEXT_CAP = 200_000
+"""A review body: the longest real reviews run to ~60,000 characters."""
+FIELD_CAPS = {
+    "url": URL_CAP, "page_url": URL_CAP, "critic_urls": URL_CAP, "film_ids_raw": URL_CAP,
+    "publication_raw": NAME_CAP, "critic_raw": NAME_CAP, "authors_raw": NAME_CAP,
+    "film_raw": TITLE_CAP, "headline": TITLE_CAP, "title_raw": TITLE_CAP, "keywords_raw": TITLE_CAP,
+    "rating_raw": SHORT_CAP, "rating_parts": SHORT_CAP, "label_raw": SHORT_CAP,
+    "film_year_raw": SHORT_CAP, "language": SHORT_CAP, "published_raw": DATE_CAP,
+    "standfirst_raw": STANDFIRST_CAP, "text": TEXT_CAP,
+}  # fmt: skip
+CUT_FIELDS = frozenset({"standfirst_raw", "text"})
+RAW_READ_FACTOR = 10
+"""A raw value is read up to ten times its cap: cleaning (entities, white space) shrinks it, but
+not by more; the rest of a 10 MB body is not worth cleaning to keep 200 KB of it."""
+
+
+@dataclass
+class FieldsCleaned:
+    """What the clean step did to one item: the fields it changed, and a field's name once for
+    each value of it that was over its cap (cut or dropped)."""
+
+    changed: list[str] = field(default_factory=list)
+    capped: list[str] = field(default_factory=list)
+
 
 def clean_fields(item: ReviewItem) -> list[str]:
     """Clean every raw string field in place; returns the names of the fields it changed."""
-    changed = []
+    return clean_item_fields(item).changed
+
+
+def clean_item_fields(item: ReviewItem) -> FieldsCleaned:
+    """Clean every raw string field in place (aggregator.strings.clean_string) and hold each to
+    its cap (FIELD_CAPS); the structured authors and rating parts alike."""
+    done = FieldsCleaned()
+
+    def cleaned(name: str, value) -> str | None:
+        """`value` cleaned and held to the cap of field `name`: None when dropped."""
+        cap, cut = FIELD_CAPS[name], name in CUT_FIELDS
+        over = isinstance(value, str) and len(value) > RAW_READ_FACTOR * cap  # however it cleans
+        if over and not cut:
+            text = None
+        else:
+            text = clean_string(value[: RAW_READ_FACTOR * cap] if over else value,
+                                multiline=name in MULTILINE_FIELDS)
+        if not over and (text is None or len(text) <= cap):
+            return text
+        done.capped.append(name)
+        return cut_text(text, cap) if cut and text else None
+
     for name in RAW_STRING_FIELDS:
         before = getattr(item, name)
-        after = clean_string(before, multiline=name in MULTILINE_FIELDS)
+        after = cleaned(name, before)
         if after != before:
             setattr(item, name, after)
-            changed.append(name)
+            done.changed.append(name)
     for name in RAW_LIST_FIELDS:
         before = getattr(item, name)
-        after = list(dict.fromkeys(s for s in (clean_string(v) for v in before) if s))
+        after = list(dict.fromkeys(s for s in (cleaned(name, v) for v in before) if s))
         if after != before:
             setattr(item, name, after)
-            changed.append(name)
-    return changed
+            done.changed.append(name)
+    structured = [a for a in (_cleaned_author(a, cleaned) for a in item.authors_raw) if a]
+    if structured != item.authors_raw:
+        item.authors_raw = structured
+        done.changed.append("authors_raw")
+    if isinstance(item.rating_parts, dict):
+        parts = {key: cleaned("rating_parts", value) if isinstance(value, str) else value
+                 for key, value in item.rating_parts.items()}
+        if parts != item.rating_parts:
+            item.rating_parts = parts
+            done.changed.append("rating_parts")
+    return done
+
+
+def _cleaned_author(author, cleaned):
+    """A structured author ({"name", "urls"}) cleaned like the byline it repeats; None when its
+    name is gone (empty, or over the cap of a name)."""
+    if not isinstance(author, dict) or not isinstance(author.get("name"), str):
+        return author
+    name = cleaned("authors_raw", author["name"])
+    if not name:
+        return None
+    urls = author.get("urls")
+    if isinstance(urls, list):  # held to the URL cap uncounted: critic_urls holds and counts them
+        urls = [u for u in dict.fromkeys(clean_string(u) for u in urls if isinstance(u, str)
+                                         and len(u) <= RAW_READ_FACTOR * URL_CAP) if u and len(u) <= URL_CAP]
+    return {**author, "name": name, "urls": urls}
 
 
 def normalise_critics(item: ReviewItem, publication_names: tuple[str, ...] = ()) -> list[str]:
@@ -115,6 +201,12 @@ def identify_film(item: ReviewItem) -> FilmGuess:
     return guess
 
 
+IMPOSSIBLE_RATINGS = frozenset({"out_of_range", "bad_structured_rating"})
+"""Reasons a stated rating was rejected that make it wrong rather than unreadable ("11/10",
+"-3 stars", NaN of 4): the review keeps no verdict the model would infer from its text in its
+place (a "3 stars" of unknown scale still may)."""
+
+
 def rate_review(
     item: ReviewItem, publication=None, learnt_scale: str | None = None, habits=None, model=None,
     consensus: tuple[int, int] | None = None, critic_identities=None,
@@ -154,6 +246,8 @@ def rate_review(
                 reason = learnt_reason
     critic = critic_key(item.critics[0]) if item.critics else None
     outlet = getattr(publication, "key", None) or item.publication
+    if reason in IMPOSSIBLE_RATINGS:  # the page's rating is broken: no guess stands in for it
+        model = None
     decision = decide(rating=rating, label=item.label_raw, text=item.text, publication=publication,
                       critic=critic, habits=habits, model=model, consensus=consensus,
                       model_critic=model_critic_key(critic, outlet, critic_identities))

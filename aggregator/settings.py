@@ -1,7 +1,10 @@
 """Scrapy settings of the project (scrapy.cfg points here).
 
-Politeness is the default, not an option: robots.txt obeyed, a User-Agent that names the
-project and a contact, AutoThrottle on, few concurrent requests per site, a size cap.
+Politeness is the default, not an option: robots.txt obeyed (as RFC 9309 reads it), a
+User-Agent that names the project and a contact, AutoThrottle on, few concurrent requests per
+site, a size cap. So is caution: nothing that runs code from outside (telnet, remote control),
+credentials sent to one host only, and no request to a private, loopback or link-local address
+the user did not start the crawl at (aggregator/crawl/guards.py).
 Only crawls whose every start URL is on this machine (the demo, the tests) relax the delays,
 through `loopback_overrides`.
 """
@@ -45,6 +48,18 @@ RETRY_TIMES = 2
 DEPTH_LIMIT = 3
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy's RemoteControl serves an HTTP endpoint that runs Python sent to it: never wanted here.
+REMOTE_CONTROL_ENABLED = False
+# robots.txt (aggregator/crawl/robots.py): seconds its fetch may take (one retry), after which the
+# host counts as unreachable and none of its pages is fetched in this run.
+AGGREGATOR_ROBOTSTXT_TIMEOUT = float(os.environ.get("AGGREGATOR_ROBOTSTXT_TIMEOUT", "10"))
+# Requests to private, loopback, link-local and reserved addresses other than the start URLs'
+# hosts are refused (aggregator/crawl/guards.py) unless this is true.
+AGGREGATOR_ALLOW_PRIVATE_ADDRESSES = os.environ.get(
+    "AGGREGATOR_ALLOW_PRIVATE_ADDRESSES", "").lower() in ("1", "true", "yes")
+# A sitemap may hold at most this many bytes, expanded if gzipped (the sitemap protocol's own limit is
+# 50 MB uncompressed); a larger one is counted (aggregator/sitemaps/over_size) and skipped.
+AGGREGATOR_SITEMAP_MAX_SIZE = 50 * 1024 * 1024
 
 # A local HTTP cache, off unless asked for (AGGREGATOR_HTTP_CACHE=1): it honours the sites'
 # own cache headers, so a re-run inside their freshness window fetches nothing again.
@@ -53,8 +68,18 @@ HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 HTTPCACHE_DIR = "httpcache"
 
 EXTENSIONS = {"aggregator.crawl.extensions.FreezeStartupObjects": 0}
-# Incremental crawls: conditional GETs of discovered review pages (aggregator/crawl/middlewares.py).
-DOWNLOADER_MIDDLEWARES = {"aggregator.crawl.middlewares.ConditionalFetchMiddleware": 580}
+DOWNLOADER_MIDDLEWARES = {
+    # First of all: the scheme and address guard, before any request (robots.txt's too) goes out.
+    "aggregator.crawl.guards.FetchGuardMiddleware": 40,
+    # robots.txt as RFC 9309 reads it: 5xx or unreachable means disallow all.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "aggregator.crawl.robots.Rfc9309RobotsTxtMiddleware": 100,
+    # Basic credentials (-a http_user/http_pass) to the start URL's host only, never to all.
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    "aggregator.crawl.guards.ScopedHttpAuthMiddleware": 300,
+    # Incremental crawls: conditional GETs of discovered review pages (aggregator/crawl/middlewares.py).
+    "aggregator.crawl.middlewares.ConditionalFetchMiddleware": 580,
+}
 
 ITEM_PIPELINES = {
     "aggregator.pipelines.clean_fields.CleanFieldsPipeline": 100,
@@ -74,6 +99,19 @@ AGGREGATOR_DISCOVERY_MAX_ENTRIES = int(os.environ.get("AGGREGATOR_DISCOVERY_MAX_
 AGGREGATOR_DISCOVERY_MAX_SITEMAPS = int(os.environ.get("AGGREGATOR_DISCOVERY_MAX_SITEMAPS", "50"))
 # Reviews are written in batches of this many (and at the end of the crawl), never one by one.
 AGGREGATOR_STORE_BATCH_SIZE = 200
+# ... and at least every this many seconds, so a quiet crawl holds no review long.
+AGGREGATOR_STORE_FLUSH_INTERVAL = 5.0
+# Every review is first appended to a spool file of the run (aggregator/db/spool.py), so a crawl
+# killed before its batch was written loses nothing: the next run stores it and marks the dead run
+# "killed". The spool is synced to disk at most this often (seconds).
+AGGREGATOR_SPOOL = True
+AGGREGATOR_SPOOL_FSYNC_INTERVAL = 0.5
+# A page claims to be another site's page only for these domains (a local copy of real outlets:
+# aggregator.urls.ClaimCheck); the aggregators whose film pages list other outlets' reviews; and
+# at most this many reviews from one page.
+AGGREGATOR_MIRRORED_DOMAINS = []
+AGGREGATOR_LISTING_SITES = ["rottentomatoes.com"]
+AGGREGATOR_MAX_REVIEWS_PER_PAGE = 50
 # The database: `--db` > AGGREGATOR_DATABASE_URL (environment) > this setting > the default file.
 AGGREGATOR_DATABASE_URL = None
 # What `--db` said on the command line (it outranks the environment); set by the CLI.

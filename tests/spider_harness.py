@@ -5,12 +5,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from aggregator.spiders.base.structured_data import StructuredDataSpider
 from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from aggregator.items import ReviewItem
-from aggregator.spiders.base.structured_data import StructuredDataSpider
 
 RAW_FIELDS = (
     "url", "page_url", "publication_raw", "critic_raw", "critic_urls", "film_raw", "film_year_raw",

@@ -130,9 +130,16 @@ def test_a_missing_csv_is_a_clear_error(tmp_path, capsys):
 
 @pytest.mark.shared
 def test_ratings_rule_d_trains_its_text_model_on_the_training_films_only(shared_dir):
-    from benchmarks.ratings import DECIDE, DECIDE_MODEL, TextModels, called_quotes, fresh_agreement, labelled_reviews
+    from benchmarks.ratings import (
+        DECIDE,
+        DECIDE_MODEL,
+        TextModels,
+        called_quotes,
+        fresh_agreement,
+        labelled_reviews,
+        load_rows,
+    )
     from benchmarks.ratings import film_folds as rating_folds
-    from benchmarks.ratings import load_rows
 
     rows = load_rows(shared_dir / "scores" / "rt-critic-reviews" / "critic_reviews.csv")
     reviews, _ = labelled_reviews(rows)

@@ -8,16 +8,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from scrapy.utils.test import get_crawler
-
-from aggregator.demo.server import DEMO_PUBLICATIONS
-from aggregator.items import ReviewItem
-from aggregator.normalise import find_item_critics, identify_film
 from aggregator.pipelines.clean_fields import CleanFieldsPipeline
 from aggregator.pipelines.identify_film import IdentifyFilmPipeline
 from aggregator.pipelines.normalise_critics import NormaliseCriticsPipeline
 from aggregator.pipelines.resolve_publication import ResolvePublicationPipeline
 from aggregator.spiders.base.structured_data import StructuredDataSpider
+from scrapy.utils.test import get_crawler
+
+from aggregator.demo.server import DEMO_PUBLICATIONS
+from aggregator.items import ReviewItem
+from aggregator.normalise import find_item_critics, identify_film
 from tests.spider_harness import parse_page
 
 LANTERN = "https://www.lanternreview.example/2031/03/the-salt-cartographer-review/"

@@ -358,3 +358,16 @@ def test_a_bad_retrain_setting_is_a_clear_error(monkeypatch):
     for bad in ("-1", "many", "2.5"):
         with pytest.raises(ValueError, match="AGGREGATOR_RETRAIN_VERDICTS_AFTER must be a whole number"):
             retrain_after({"AGGREGATOR_RETRAIN_VERDICTS_AFTER": bad})
+
+
+@pytest.mark.parametrize("value, best", [("NaN", "4"), ("-3", "4"), ("11", "10"), ("Infinity", "5")])
+def test_a_broken_rating_gets_no_inferred_verdict_in_its_place(value, best):
+    """Issue 15: the page stated a rating that cannot be (NaN of 4, 11 of 10): the review keeps
+    no score and no verdict, rather than the model's reading of its text."""
+    item = ReviewItem(publication=HERON.key, text=PRAISE, rating_raw=f"{value}/{best}",
+                      rating_parts={"value": value, "best": best})
+    assert rate_review(item, HERON, model=fallback_model()) == "bad_structured_rating"
+    assert (item.score, item.verdict, item.verdict_source) == (None, None, None)
+    item = ReviewItem(publication=HERON.key, text=PRAISE, rating_raw="11/10")
+    assert rate_review(item, HERON, model=fallback_model()) == "out_of_range"
+    assert item.verdict is None

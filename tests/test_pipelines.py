@@ -9,11 +9,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from scrapy.exceptions import DropItem
-from scrapy.utils.test import get_crawler
-
-from aggregator.demo.server import DEMO_PUBLICATIONS
-from aggregator.items import ReviewItem
 from aggregator.pipelines.clean_fields import CleanFieldsPipeline
 from aggregator.pipelines.decide_verdict import DecideVerdictPipeline
 from aggregator.pipelines.identify_film import IdentifyFilmPipeline
@@ -22,6 +17,11 @@ from aggregator.pipelines.parse_dates import ParseDatesPipeline
 from aggregator.pipelines.resolve_publication import ResolvePublicationPipeline
 from aggregator.pipelines.validate_review import ValidateReviewPipeline
 from aggregator.spiders.base.structured_data import StructuredDataSpider
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from aggregator.demo.server import DEMO_PUBLICATIONS
+from aggregator.items import ReviewItem
 
 
 @pytest.fixture

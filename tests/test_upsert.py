@@ -23,8 +23,8 @@ from aggregator.db.models import (
     ReviewCritic,
     ReviewRevision,
 )
-from aggregator.db.session import make_engine
 from aggregator.db.runs import finish_run, list_runs, start_run
+from aggregator.db.session import make_engine
 from aggregator.db.upsert import (
     UpsertCounts,
     content_hash,
@@ -34,7 +34,6 @@ from aggregator.db.upsert import (
 )
 from aggregator.items import ReviewItem
 from tests.factories import outlet
-
 
 PUBLICATIONS = {
     "daily-lantern": outlet("daily-lantern", "The Daily Lantern", ("lantern.example",)),
@@ -404,7 +403,7 @@ def test_run_statuses(db_engine):
         assert run.status == "empty"
 
         failed = start_run(session, "lantern", {})
-        run = finish_run(session, failed, finish_reason="shutdown", stats={},
+        run = finish_run(session, failed, finish_reason="store_failed", stats={},
                          counts=UpsertCounts(new=3), dropped={})  # fmt: skip
         assert run.status == "failed"
 

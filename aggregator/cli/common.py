@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import sys
 
+from aggregator.cli.terminal import for_terminal as shown
+
 EXIT_OK, EXIT_EMPTY_RUN, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2, 2
+EXIT_RUNTIME = 1
+"""A failure while working that no argument caused: a database locked past the patience."""
 EXIT_REFUSED = 1
 """The command understood and declined: `rating` (not a rating it can read), `critic merge ID ID`
 (the evidence says two people), `train-verdicts` (too few labelled examples)."""
@@ -47,6 +51,11 @@ def _crawl_settings(args) -> dict:
 
 
 def _report_run(result, out) -> int:
+    if result.run_id is None or result.status is None:  # the database failed it (logged above)
+        where = "before it could record a run" if result.run_id is None else f"before it could finish run {result.run_id}"
+        print(f"aggregator crawl: the {result.spider} crawl stopped {where} in the database;"
+              " the error is logged above", file=sys.stderr)
+        return EXIT_RUNTIME
     print(
         f"run {result.run_id} ({result.spider}): {result.status}; reviews new {result.count('new')}, "
         f"updated {result.count('updated')}, unchanged {result.count('unchanged')}; "
@@ -54,9 +63,13 @@ def _report_run(result, out) -> int:
         file=out,
     )
     if result.dropped:
-        print("  dropped: " + ", ".join(f"{k} {v}" for k, v in sorted(result.dropped.items())), file=out)
+        print(shown("  dropped: " + ", ".join(f"{k} {v}" for k, v in sorted(result.dropped.items()))), file=out)
+    if result.status == "interrupted":  # stopped by a signal: it stored what the line above says
+        print("interrupted before the end: run the same command again to fetch the rest", file=out)
+        return EXIT_EMPTY_RUN
     if result.status != "ok":
         reasons = result.no_review_reasons or {"nothing fetched": 1}
-        print("no review found: " + ", ".join(f"{k} ({v} page{'s' * (v != 1)})" for k, v in sorted(reasons.items())), file=out)
+        print(shown("no review found: " + ", ".join(f"{k} ({v} page{'s' * (v != 1)})"
+                                                    for k, v in sorted(reasons.items()))), file=out)
         return EXIT_EMPTY_RUN
     return EXIT_OK

@@ -12,9 +12,13 @@ Three ways (docs/discovery.md):
 
 from __future__ import annotations
 
+import math
 import sys
+from urllib.parse import urlsplit
 
-from aggregator.cli.common import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, _crawl_settings, _report_run
+from aggregator.cli.common import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, _crawl_settings, _open, _report_run
+from aggregator.cli.errors import UsageError, explain, one_line
+from aggregator.cli.terminal import for_terminal as shown
 
 PLATFORM_SPIDERS = ("discover", "wordpress", "feeds", "sitemaps")
 
@@ -34,16 +38,70 @@ def _settings(args) -> dict:
     settings = _crawl_settings(args)
     if args.publications:
         settings["AGGREGATOR_PUBLICATION_FILES"] = list(args.publications)
-    settings.update(_pairs(args.set, "-s"))
+    given = _pairs(args.set, "-s")
+    _check_setting_types(given)
+    settings.update(given)
     return settings
 
 
-def _platform_args(args) -> dict:
+_BOOLEANS = {"1", "0", "true", "false", "True", "False"}
+"""What Scrapy's Settings.getbool reads."""
+_FRACTIONAL = ("DELAY", "TIMEOUT", "CONCURRENCY", "FACTOR")
+"""Suffixes of the settings with a whole-number default that Scrapy reads as a float
+(DOWNLOAD_TIMEOUT = 180, AUTOTHROTTLE_TARGET_CONCURRENCY = 1)."""
+
+
+def _check_setting_types(given: dict[str, str]) -> None:
+    """A -s value that Scrapy would fail to read once the crawl has started (a number setting
+    given "abc", a switch given "maybe") is refused now, as a usage error. The type is the
+    setting's default's: Scrapy's, or the project's (aggregator/settings.py)."""
+    from aggregator.crawl.crawling import project_settings
+
+    defaults = project_settings()
+    for name, value in given.items():
+        default = defaults.get(name)
+        if isinstance(default, bool):
+            if value.strip() not in _BOOLEANS:
+                raise UsageError(f"-s {name}={value!r}: {name} is a switch; give {name}=1 or {name}=0")
+        elif isinstance(default, (int, float)):
+            try:
+                number = float(value)
+            except ValueError:
+                number = None
+            if number is None or not math.isfinite(number):  # NaN or inf is no delay, timeout or count
+                raise UsageError(f"-s {name}={value!r}: {name} is a number; give e.g. {name}={default}")
+            # Counts are read with getint: "1.5" would fail inside the crawl.
+            if isinstance(default, int) and not number.is_integer() and not name.endswith(_FRACTIONAL):
+                raise UsageError(f"-s {name}={value!r}: {name} is a whole number; give e.g. {name}={default}")
+
+
+def _check_start_urls(spider_args: dict) -> None:
+    """The spider's start URLs (from --url, --start-urls, or -a url=/start_urls=) must be
+    absolute http(s) URLs with a host: a file:, ftp: or data: URL would have Scrapy read local
+    files or other servers."""
+    given = [spider_args["url"]] if spider_args.get("url") else []
+    given += [u for u in str(spider_args.get("start_urls") or "").split(",") if u.strip()]
+    for url in given:
+        parts = urlsplit(url.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"start URL {url!r}: only http:// and https:// pages can be crawled; "
+                             "give the page's full address, e.g. https://example.com/review")
+
+
+def _since(text: str) -> str:
     from aggregator.crawl.fetch_state import parse_since
 
+    try:
+        return parse_since(text).isoformat()
+    except OverflowError:  # a duration reaching before year 1 (99999999999d)
+        raise UsageError(f"--since {text!r} reaches further back than dates go; give a duration "
+                         "such as 30d or 1w, or an ISO date (2026-11-27)") from None
+
+
+def _platform_args(args) -> dict:
     spider_args: dict = _pairs(args.arg, "-a")
     if args.since:
-        spider_args["since"] = parse_since(args.since).isoformat()
+        spider_args["since"] = _since(args.since)
     if args.film:
         spider_args["film"] = args.film
         if args.year:
@@ -88,7 +146,7 @@ def _print_progress(publication: str, event: str, count: int) -> None:
     # per-page events ("fetch", "review") are summed in the film report, not printed
     words = {"asked": "asked", "listed": f"{count} listed", "no_search": "no search: skipped"}
     if event in words:
-        print(f"  {publication}: {words[event]}", flush=True)
+        print(shown(f"  {publication}: {words[event]}"), flush=True)
 
 
 def cmd_crawl(args) -> int:
@@ -131,21 +189,41 @@ def cmd_crawl(args) -> int:
                 if args.follow:
                     spider_args["follow"] = "1"
                 start_urls = [u for u in (args.start_urls or "").split(",") if u]
+            _check_start_urls(spider_args)
+        settings = _settings(args)
+        _preflight(args)
         if args.film:
             print(f"asking every configured publication for {args.film!r}"
                   + (f" ({args.year})" if args.year else "") + " …", flush=True)
         result = run_crawl(spider, database_url=url, spider_args=spider_args, start_urls=start_urls,
-                           settings=_settings(args), on_progress=_print_progress if args.film else None)
+                           settings=settings, on_progress=_print_progress if args.film else None)
     except (KeyError, ValueError) as error:
-        print(f"aggregator crawl: {error}", file=sys.stderr)
+        if explain(error) is not None:
+            raise  # a usage, registry or database error: aggregator.cli.main adds its fix
+        print(f"aggregator crawl: {one_line(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     if args.film:
         return _film_report(args, result)
     code = _report_run(result, sys.stdout)
     if args.since:
-        print(f"  skipped {result.count('skipped')} ({_skipped_why(result)}); "
+        print(f"  skipped {result.count('skipped')} ({shown(_skipped_why(result))}); "
               f"not downloaded again {_confirmed(result)} (unchanged since the stored copy)")
     return code
+
+
+def _preflight(args) -> None:
+    """What would otherwise fail inside the crawl, where Scrapy logs it as a traceback and the
+    run is never recorded: the registry (packaged, $AGGREGATOR_PUBLICATIONS, --publications)
+    must load, and the database must open, be migrated and take a write."""
+    from aggregator.db.session import check_writable
+    from aggregator.identity.publications import load_registry
+
+    load_registry(extra_paths=args.publications)
+    _, engine, _ = _open(args)
+    try:
+        check_writable(engine)
+    finally:
+        engine.dispose()
 
 
 _SKIPPED = {"older_than_window": "older than the window", "sitemap_older_than_window": "sitemaps older than the window",
@@ -176,8 +254,8 @@ def _film_report(args, result) -> int:
             not_asked += 1
             if set(events) == {"no_search"}:
                 continue  # named as it was skipped; a line only for what the film's cards gave it
-        print(f"  {outlet}: {events.get('fetch', 0)} pages fetched, {events.get('review', 0)} reviews read, "
-              f"{events.get('kept', 0)} of this film, {events.get('other_film', 0)} of another")
+        print(shown(f"  {outlet}: {events.get('fetch', 0)} pages fetched, {events.get('review', 0)} reviews read, "
+                    f"{events.get('kept', 0)} of this film, {events.get('other_film', 0)} of another"))
     if not_asked:
         print(f"  {not_asked} publication{'s' * (not_asked != 1)} not asked (no search: no WordPress API, "
               "search_url, feeds or sitemaps in the registry)")

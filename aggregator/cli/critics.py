@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from aggregator.cli.common import EXIT_NOT_FOUND, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, _open, _open_for
+from aggregator.cli.terminal import for_terminal as shown
 
 
 def refusal_exit_code(error: Exception) -> int:
@@ -58,9 +59,9 @@ def cmd_critic_merge(args) -> int:
         engine.dispose()
     for merge in merges:
         merged = ", ".join(f"{c.id} {c.name!r}" for c in merge.merged)
-        print(f"critic {merge.into.id} {merge.into.name!r} <- {merged}")
+        print(shown(f"critic {merge.into.id} {merge.into.name!r} <- {merged}"))
         for reason in merge.reasons:
-            print(f"  {reason}")
+            print(shown(f"  {reason}"))
     rows = sum(len(m.merged) for m in merges)
     verb = "would merge" if args.dry_run else "merged"
     print(f"{verb} {rows} critic row{'s' * (rows != 1)} into {len(merges)}{note}")
@@ -84,13 +85,13 @@ def cmd_critic_show(args) -> int:
         print(f"{len(critics)} critics are named {args.critic!r} (namesakes kept apart: no "
               "evidence joins them):")
     for critic in critics:
-        print(f"critic {critic.id}: {critic.name}")
-        print(f"  outlets  {', '.join(critic.outlets) or '-'}")
+        print(shown(f"critic {critic.id}: {critic.name}"))
+        print(shown(f"  outlets  {', '.join(critic.outlets) or '-'}"))
         print(f"  reviews  {counts.get(critic.id, 0)}")
         for key, outlet in sorted(critic.profiles.items()):
-            print(f"  profile  {key}" + (f" (from {outlet})" if outlet else ""))
+            print(shown(f"  profile  {key}" + (f" (from {outlet})" if outlet else "")))
         for spelling, _, outlet in critic.aliases:
-            print(f"  alias    {spelling}" + (f" ({outlet})" if outlet else ""))
+            print(shown(f"  alias    {spelling}" + (f" ({outlet})" if outlet else "")))
     return EXIT_OK
 
 

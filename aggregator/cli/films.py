@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 
 from aggregator.cli.common import EXIT_NOT_FOUND, EXIT_OK, _crawl_settings, _open, _report_run
+from aggregator.cli.terminal import for_terminal as shown
+from aggregator.cli.terminal import for_terminal_block
 
 
 def cmd_demo(args) -> int:
@@ -52,7 +54,7 @@ def cmd_film_show(args) -> int:
         if len(films) > 1:
             print(f"{len(films)} films match {args.title!r}; give --year:", file=sys.stderr)
             for film in films:
-                print(f"  {film.title} ({film.year or 'year unknown'})", file=sys.stderr)
+                print(f"  {shown(film.title)} ({film.year or 'year unknown'})", file=sys.stderr)
             return EXIT_NOT_FOUND
         _print_film(session, films[0])
     return EXIT_OK
@@ -71,12 +73,13 @@ def cmd_film_unresolved(args) -> int:
         return EXIT_OK
     for review in reviews:
         title = review.film_raw or review.headline or "(no title)"
-        print(f"{review.url}\n  outlet {review.outlet}; title {title!r}; "
-              f"published {review.published or 'unknown'}; reason {review.reason}")
+        print(shown(review.url))
+        print(shown(f"  outlet {review.outlet}; title {title!r}; "
+                    f"published {review.published or 'unknown'}; reason {review.reason}"))
         for film in review.candidates:
             ids = ", ".join(f"{kind} {value}" for kind, value in sorted(film.ids.items()))
-            print(f"  candidate film {film.id}: {film.title} ({film.year or 'year unknown'})"
-                  + (f" [{ids}]" if ids else ""))
+            print(shown(f"  candidate film {film.id}: {film.title} ({film.year or 'year unknown'})"
+                        + (f" [{ids}]" if ids else "")))
     print(f"{len(reviews)} unresolved; settle one with `aggregator film link URL FILM_ID`")
     return EXIT_OK
 
@@ -94,7 +97,7 @@ def cmd_film_link(args) -> int:
         return EXIT_NOT_FOUND
     finally:
         engine.dispose()
-    print(f"linked {args.url} to film {args.film_id} (kept by later crawls and renormalise)")
+    print(shown(f"linked {args.url} to film {args.film_id} (kept by later crawls and renormalise)"))
     return EXIT_OK
 
 
@@ -102,7 +105,7 @@ def _print_film(session, film) -> None:
     from aggregator.query.report import format_film_summary
     from aggregator.query.scores import film_summary
 
-    print(format_film_summary(film_summary(session, film.id)))
+    print(for_terminal_block(format_film_summary(film_summary(session, film.id))))
 
 
 

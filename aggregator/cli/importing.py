@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from aggregator.cli.common import EXIT_EMPTY_RUN, EXIT_OK, EXIT_USAGE, _open
+from aggregator.cli.terminal import for_terminal as shown
 
 
 def cmd_import_nyt_api(args) -> int:
@@ -30,7 +31,7 @@ def cmd_import_nyt_api(args) -> int:
     for reason, count in counts.skipped.items():
         bad[f"store/{reason}"] = bad.get(f"store/{reason}", 0) + count
     if bad:
-        print("  not imported: " + ", ".join(f"{k} {v}" for k, v in sorted(bad.items())))
+        print(shown("  not imported: " + ", ".join(f"{k} {v}" for k, v in sorted(bad.items()))))
     if report.unparsed_dates:
         print(f"  imported without a date (unreadable): {report.unparsed_dates}")
     return EXIT_OK if counts.stored else EXIT_EMPTY_RUN

@@ -41,6 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command_name(args: argparse.Namespace) -> str:
+    """"film show", "db upgrade", "crawl": the words that chose the handler."""
+    words = [args.command] + [value for name, value in sorted(vars(args).items())
+                              if name.endswith(("_command", "_source")) and isinstance(value, str)]
+    return " ".join(words)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -48,6 +55,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `aggregator export | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as error:
+        from aggregator.cli.errors import explain, one_line
+
+        known = explain(error)
+        if known is None:
+            raise  # not an error the user can fix: a bug, whose traceback is wanted
+        message, code = known
+        print(f"aggregator {command_name(args)}: {one_line(message)}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

@@ -3,17 +3,25 @@ out, the recorded crawl runs, the normalisers re-applied to stored raw values, t
 
 from __future__ import annotations
 
+import os
 import sys
 
 from aggregator.cli.common import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, _open, _open_for
+from aggregator.cli.errors import UsageError
+from aggregator.cli.terminal import for_terminal as shown
+from aggregator.cli.terminal import for_terminal_block
 
 
 def cmd_export(args) -> int:
+    from functools import partial
+
     from aggregator.query.export import write_csv, write_json
 
+    if args.raw_cells and args.format != "csv":
+        raise UsageError("--raw-cells goes with --format csv")
     _, _, sessions = _open(args)
-    writer = write_json if args.format == "json" else write_csv
-    out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
+    writer = write_json if args.format == "json" else partial(write_csv, raw_cells=args.raw_cells)
+    out = _output(args.output) if args.output else sys.stdout
     try:
         with sessions() as session:
             writer(session, out)
@@ -23,13 +31,23 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
+def _output(path: str):
+    try:
+        return open(path, "w", encoding="utf-8", newline="")
+    except FileNotFoundError:
+        raise UsageError(f"cannot write {path!r}: the folder {os.path.dirname(os.path.abspath(path))!r} "
+                         "does not exist; create it or give -o a path in an existing folder") from None
+    except OSError as error:
+        raise UsageError(f"cannot write {path!r}: {error.strerror or error}; give -o a file you can write") from None
+
+
 def cmd_runs(args) -> int:
     from aggregator.db.runs import list_runs
     from aggregator.query.report import format_runs
 
     _, _, sessions = _open(args)
     with sessions() as session:
-        print(format_runs(list_runs(session, limit=args.limit)))
+        print(for_terminal_block(format_runs(list_runs(session, limit=args.limit))))
     return EXIT_OK
 
 
@@ -86,12 +104,12 @@ def cmd_renormalise(args) -> int:
         print(f"  {group:<8} {report.changed[group]:>7} changed{extra}")
     print(f"  reviews changed {report.rows_changed}, unchanged {report.reviews - report.rows_changed}")
     if report.unfit:
-        print("  left as they were (unfit under the current rules): " + _by_reason(report.unfit))
+        print("  left as they were (unfit under the current rules): " + shown(_by_reason(report.unfit)))
     if report.rating_rejected:
-        print("  ratings rejected: " + _by_reason(report.rating_rejected))
+        print("  ratings rejected: " + shown(_by_reason(report.rating_rejected)))
     if report.learnt_scales:
         learnt = ", ".join(f"{key} {scale}" for key, scale in sorted(report.learnt_scales.items()))
-        print(f"  learnt scales: {learnt}; {report.scale_learnt} ratings read on them")
+        print(shown(f"  learnt scales: {learnt}; {report.scale_learnt} ratings read on them"))
     if report.revisions:
         print(f"  replaced scores and verdicts kept as revisions: {report.revisions}")
     return EXIT_OK
@@ -103,9 +121,16 @@ def _by_reason(counts: dict[str, int]) -> str:
 
 
 def register(commands, common) -> None:
-    export = commands.add_parser("export", parents=[common], help="every review, raw and normalised")
+    export = commands.add_parser(
+        "export", parents=[common], help="every review, raw and normalised",
+        description="Every stored review, raw and normalised, as JSON or CSV (docs/export.md). "
+                    "In CSV, a text cell starting with =, +, -, @, a tab or a carriage return, which a "
+                    "spreadsheet would run as a formula, is written with a leading ' (OWASP, CSV "
+                    "injection); numbers and plain numbers such as -2 are written as they are.")
     export.add_argument("--format", choices=("json", "csv"), default="json")
     export.add_argument("--output", "-o", help="file to write (default: standard output)")
+    export.add_argument("--raw-cells", action="store_true",
+                        help="CSV: write every cell as stored, formula cells included")
     export.set_defaults(handler=cmd_export)
 
     runs = commands.add_parser("runs", parents=[common], help="recorded crawl runs")

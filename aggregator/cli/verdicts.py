@@ -15,6 +15,7 @@ from __future__ import annotations
 import sys
 
 from aggregator.cli.common import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, _open
+from aggregator.cli.terminal import for_terminal as shown
 from aggregator.items import VERDICTS
 from aggregator.verdicts import REVIEW_BELOW
 
@@ -34,7 +35,7 @@ def cmd_verdict_set(args) -> int:
         engine.dispose()
     verdict, source = change.before
     was = f"{verdict or 'no verdict'}" + (f" ({source})" if source else "")
-    print(f"{change.url}: {args.verdict} (manual; was {was}); kept by later crawls and renormalise")
+    print(shown(f"{change.url}: {args.verdict} (manual; was {was}); kept by later crawls and renormalise"))
     return EXIT_OK
 
 
@@ -54,7 +55,7 @@ def cmd_verdict_clear(args) -> int:
             cleared = clear_manual_verdict(session, args.url)
             session.commit()
         if cleared is None:
-            print(f"{args.url}: no manual verdict to clear (nothing changed)")
+            print(shown(f"{args.url}: no manual verdict to clear (nothing changed)"))
             return EXIT_OK
         review_id, url = cleared
         renormalise(sessions, lookup=registry.get, urls=[url])
@@ -69,7 +70,7 @@ def cmd_verdict_clear(args) -> int:
     finally:
         engine.dispose()
     decided = "no verdict" if verdict is None else f"{verdict} ({source}, confidence {_confidence(confidence)})"
-    print(f"{url}: manual verdict cleared; decided again: {decided}")
+    print(shown(f"{url}: manual verdict cleared; decided again: {decided}"))
     return EXIT_OK
 
 
@@ -97,11 +98,11 @@ def cmd_verdict_review(args) -> int:
         print(f"no verdict with a confidence below {args.below:g} to check")
         return EXIT_OK
     for row in rows:
-        print(row.url)
-        print(f"  {row.outlet}; film {row.film or '—'}; verdict {row.verdict}"
-              f" ({row.source}, confidence {_confidence(row.confidence)})")
+        print(shown(row.url))
+        print(shown(f"  {row.outlet}; film {row.film or '—'}; verdict {row.verdict}"
+                    f" ({row.source}, confidence {_confidence(row.confidence)})"))
         if row.excerpt:
-            print(f"  “{row.excerpt}”")
+            print(shown(f"  “{row.excerpt}”"))
     print(f"{len(rows)} verdict{'s' * (len(rows) != 1)} below confidence {args.below:g};"
           " settle one with `aggregator verdict set URL positive|mixed|negative`")
     return EXIT_OK

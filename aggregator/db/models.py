@@ -232,9 +232,16 @@ class CrawlRun(Base):
     reviews_unchanged: Mapped[int] = mapped_column(Integer, default=0)
     reviews_skipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Entries an incremental crawl left alone: older than its window (not downloaded)."""
+    reviews_recovered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Reviews the run received but had not stored when its process died, stored from its
+    spool by a later run (aggregator.db.spool); they are in the new/updated/unchanged counts."""
     dropped: Mapped[dict[str, Any] | None]
     """{reason: count} of items the pipelines dropped."""
     errors: Mapped[int] = mapped_column(Integer, default=0)
+    pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(Text)
+    """The process that ran it (os.getpid(), socket.gethostname()): a later run on that host
+    whose check finds it gone marks a "running" run "killed"."""
 
 
 class FetchState(Base):

@@ -146,7 +146,9 @@ def content_hash(item: ReviewItem) -> str:
         **{name: getattr(item, name) for name in ("listed_at", "top_critic") if getattr(item, name) is not None},
     }
     encoded = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+    # A lone surrogate has no UTF-8 form: hashed as its code point's bytes rather than raising
+    # (any other string encodes exactly as under "strict", so stored hashes stay valid).
+    return hashlib.sha256(encoded.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
 # The stored raw values, and the normalised ones derived from them (`aggregator renormalise`).

@@ -18,7 +18,18 @@ from __future__ import annotations
 
 import json
 
-from .discovery_formats import Rendered, atom_feed, esc, link_list, matches_search, rss_feed, sitemap_index, urlset, w3c, utc
+from .discovery_formats import (
+    Rendered,
+    atom_feed,
+    esc,
+    link_list,
+    matches_search,
+    rss_feed,
+    sitemap_index,
+    urlset,
+    utc,
+    w3c,
+)
 from .discovery_wordpress import wordpress_answer
 
 

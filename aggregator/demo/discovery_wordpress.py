@@ -12,7 +12,17 @@ import re
 from typing import Any
 
 from .discovery_formats import (
-    Rendered, esc, latest, link_list, matches_search, plain_text, rss_feed, sitemap_index, urlset, w3c, utc,
+    Rendered,
+    esc,
+    latest,
+    link_list,
+    matches_search,
+    plain_text,
+    rss_feed,
+    sitemap_index,
+    urlset,
+    utc,
+    w3c,
 )
 
 WP_API = "/wp-json/wp/v2"

@@ -37,8 +37,11 @@ from dataclasses import dataclass
 
 # --- bylines -----------------------------------------------------------------------------------
 
-_TAG = re.compile(r"<[^>]+>")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Linear time on any input (a hostile page's 100,000-character "name"): no pattern may start at
+# each character of a long run and scan the rest of it. So a tag holds no "<", an address starts
+# where its run starts, and separators (on text `_clean` folded to single spaces) start " ?" or " ".
+_TAG = re.compile(r"<[^<>]+>")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w@])@\w{1,30}")
 _BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
@@ -48,9 +51,9 @@ _BY_PREFIX = re.compile(
     r"report(?:ed|ing)?|compiled|edited|interview(?:ed)?)\s+)?by\b[:\s]*",
     re.IGNORECASE,
 )
-_SEGMENTS = re.compile(r"\s*[|•·]\s*|\s+[-–—]\s+")
-_PEOPLE = re.compile(r"\s*[,;]\s*(?:and\s+)?|\s+(?:and|with)\s+|\s*&\s*", re.IGNORECASE)
-_AFFILIATION = re.compile(r"(?:^|\s+)(?:for|at|from|special\s+to)\s+\S.*$", re.IGNORECASE)
+_SEGMENTS = re.compile(r" ?[|•·] ?| [-–—] ")
+_PEOPLE = re.compile(r" ?[,;] ?(?:and )?| (?:and|with) | ?& ?", re.IGNORECASE)
+_AFFILIATION = re.compile(r"(?:^| )(?:for|at|from|special to) \S.*$", re.IGNORECASE)
 _NAME_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
 _ROLE_NOUNS = {
     "critic", "critics", "writer", "writers", "editor", "reporter", "reporters",

@@ -3,12 +3,17 @@
 The JSON record shape is documented by `aggregator/schemas/review-export.schema.json` and the
 CSV columns by docs/export.md; tests validate real output against the schema. Records are
 streamed from the database in batches, so an export's memory does not grow with the corpus.
+
+CSV cells are opened by spreadsheets, which run a cell that starts with "=", "+", "-" or "@"
+as a formula: a critic named '=HYPERLINK("https://evil.example", "Jane")' would become a link.
+Such text cells are written with a leading "'" (OWASP, CSV injection), unless asked raw.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -137,6 +142,20 @@ def write_json(session: Session, fp: IO[str]) -> int:
     return count
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet may read as the start of a formula (OWASP, CSV injection)."""
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+"""A raw rating "-2" or "+3": a spreadsheet reads it as the number it is, no formula."""
+
+
+def neutralise_formula(cell: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, with a leading "'" (which the
+    spreadsheet shows as text and does not display); numbers and other text as they are."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -149,8 +168,9 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def csv_row(record: dict[str, Any]) -> list[Any]:
-    """The CSV cells of one export record, in CSV_COLUMNS order."""
+def csv_row(record: dict[str, Any], *, raw_cells: bool = False) -> list[Any]:
+    """The CSV cells of one export record, in CSV_COLUMNS order; text cells that would run as
+    a formula neutralised unless `raw_cells`."""
     film = record["film"] or {}
     flat = {
         **record,
@@ -163,15 +183,17 @@ def csv_row(record: dict[str, Any]) -> list[Any]:
         "rating_worst": record["rating"]["worst"],
         "scale": record["rating"]["scale"],
     }
-    return [_cell(flat[column]) for column in CSV_COLUMNS]
+    cells = [_cell(flat[column]) for column in CSV_COLUMNS]
+    return cells if raw_cells else [neutralise_formula(cell) for cell in cells]
 
 
-def write_csv(session: Session, fp: IO[str]) -> int:
-    """Write all reviews as CSV with a header row (open `fp` with newline="")."""
+def write_csv(session: Session, fp: IO[str], *, raw_cells: bool = False) -> int:
+    """Write all reviews as CSV with a header row (open `fp` with newline=""); formula cells
+    neutralised unless `raw_cells`."""
     writer = csv.writer(fp)
     writer.writerow(CSV_COLUMNS)
     count = 0
     for record in iter_export_records(session):
-        writer.writerow(csv_row(record))
+        writer.writerow(csv_row(record, raw_cells=raw_cells))
         count += 1
     return count

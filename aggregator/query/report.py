@@ -84,7 +84,7 @@ def format_runs(runs) -> str:
                 run.started_at.strftime("%Y-%m-%d %H:%M:%S") if run.started_at else "—",
                 run.finished_at.strftime("%Y-%m-%d %H:%M:%S") if run.finished_at else "—",
                 run.finish_reason or "—",
-                run.status + (" ⚠" if run.status in ("empty", "failed") else ""),
+                run.status + (" ⚠" if run.status in ("empty", "failed", "interrupted", "killed") else ""),
                 str(run.pages or 0),
                 f"{run.reviews_new or 0}/{run.reviews_updated or 0}/{run.reviews_unchanged or 0}"
                 f"/{run.reviews_skipped or 0}",

@@ -129,7 +129,7 @@ class Graph:
 
     def resolve(self, value: Any) -> Any:
         """A reference `{"@id": x}` (or a bare id string that names a node) becomes the node."""
-        if isinstance(value, dict) and set(value) <= {"@id", "@type"} and "@id" in value:
+        if isinstance(value, dict) and set(value) <= {"@id", "@type"} and isinstance(value.get("@id"), str):
             return self._index.get(value["@id"], value)
         return value
 

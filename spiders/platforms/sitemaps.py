@@ -9,17 +9,27 @@ that parser drops, are read from the same document. An index's child sitemap who
 fetched at all, and a full crawl takes at most AGGREGATOR_DISCOVERY_MAX_ENTRIES entries per
 outlet, newest first. An entry's `lastmod` says when the page
 last changed; a news entry's publication date only places it in the window.
+
+A gzipped sitemap is expanded up to AGGREGATOR_SITEMAP_MAX_SIZE bytes (50 MB, the protocol's
+own limit): a larger one (a decompression bomb) is counted (`aggregator/sitemaps/over_size`)
+and skipped, as is a document that is not a readable sitemap (empty, broken gzip, not XML:
+`aggregator/sitemaps/unreadable`); the outlet's other sitemaps are read all the same.
 """
 
 from __future__ import annotations
 
 import logging
+import struct
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from gzip import GzipFile
+from io import BytesIO
 from typing import Any
 from urllib.parse import urlsplit
 
+import lxml.etree
 import scrapy
 from parsel import Selector
 from scrapy.http import Response
@@ -46,11 +56,49 @@ class SitemapEntry:
     """A news sitemap's publication date: places the entry in the window, says nothing of changes."""
 
 
-def read_sitemap(body: bytes) -> tuple[str, list[SitemapEntry]]:
-    """("sitemapindex" | "urlset", entries) of a sitemap document. Raises ValueError when the
-    document is not a sitemap."""
+MAX_SIZE = 50 * 1024 * 1024
+"""The default of AGGREGATOR_SITEMAP_MAX_SIZE: bytes a sitemap may hold, expanded."""
+
+
+class SitemapTooLarge(ValueError):
+    """A sitemap larger than the cap, once expanded."""
+
+
+def read_sitemap(body: bytes, max_size: int = MAX_SIZE) -> tuple[str, list[SitemapEntry]]:
+    """("sitemapindex" | "urlset", entries) of a sitemap document, gzipped or not. Raises
+    SitemapTooLarge when the document holds more than `max_size` bytes expanded (0: no cap),
+    ValueError when it is not a readable sitemap."""
     if body[:3] == b"\x1f\x8b\x08":  # a .xml.gz sitemap
-        body = gunzip(body)
+        if max_size and not _expands_within(body, max_size):
+            raise SitemapTooLarge(f"expands to more than {max_size} bytes (AGGREGATOR_SITEMAP_MAX_SIZE)")
+        try:
+            body = gunzip(body, max_size=max_size)
+        except (OSError, EOFError, zlib.error, struct.error) as error:
+            raise ValueError(f"broken gzip data ({error})") from error
+    if max_size and len(body) > max_size:
+        raise SitemapTooLarge(f"holds {len(body)} bytes, more than {max_size} (AGGREGATOR_SITEMAP_MAX_SIZE)")
+    try:
+        return _read_document(body)
+    except (lxml.etree.Error, StopIteration) as error:  # StopIteration: no element at all
+        raise ValueError(f"not an XML document ({str(error) or 'no element'})") from None
+
+
+def _expands_within(data: bytes, max_size: int) -> bool:
+    """Whether gzip `data` expands to at most `max_size` bytes, measured without keeping what it
+    expands to: a bomb costs one chunk of memory, not the cap's worth (gunzip then expands the rest)."""
+    stream = GzipFile(fileobj=BytesIO(data))
+    size = 0
+    try:
+        while chunk := stream.read1(64 * 1024):
+            size += len(chunk)
+            if size > max_size:
+                return False
+    except (OSError, EOFError, zlib.error, struct.error):
+        pass  # a broken or truncated stream: gunzip reads what it can, or says why not
+    return True
+
+
+def _read_document(body: bytes) -> tuple[str, list[SitemapEntry]]:
     sitemap = Sitemap(body)
     if sitemap.type not in ("sitemapindex", "urlset"):
         raise ValueError(f"not a sitemap (root element {sitemap.type!r})")
@@ -166,7 +214,12 @@ class SitemapReader:
     def _read_sitemap(self, response: Response, publication: str | None) -> Iterable[scrapy.Request]:
         stats = self.crawler.stats
         try:
-            kind, entries = read_sitemap(response.body)
+            kind, entries = read_sitemap(response.body, self.crawler.settings.getint(
+                "AGGREGATOR_SITEMAP_MAX_SIZE", MAX_SIZE))
+        except SitemapTooLarge as error:
+            stats.inc_value("aggregator/sitemaps/over_size")
+            logger.warning("sitemap %s skipped: it %s", response.url, error)
+            return
         except ValueError as error:
             stats.inc_value("aggregator/sitemaps/unreadable")
             logger.warning("unreadable sitemap %s: %s", response.url, error)
