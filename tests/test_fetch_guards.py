@@ -226,11 +226,17 @@ def test_a_sitemap_bomb_is_skipped_at_bounded_memory_and_the_outlets_other_sitem
             "/reviews.xml": answer(200, urlset([site.url("/page.html")]), "application/xml"),
         })
         run = crawl(tmp_path, "sitemaps", [site.url("/index.xml")], timeout=300)
-    print(f"sitemap bomb crawl: peak RSS {run.peak_rss_mib:.0f} MiB in {run.elapsed:.1f} s")
-    assert all(site.requested(c) == 1 for c in children)
+        # the same crawl without the bombs, in the same environment: what a crawl weighs anyway
+        site.routes["/plain-index.xml"] = answer(200, sitemap_index([site.url("/reviews.xml")]), "application/xml")
+        baseline = crawl(tmp_path / "baseline", "sitemaps", [site.url("/plain-index.xml")], timeout=300)
+    print(f"sitemap bomb crawl: peak RSS {run.peak_rss_mib:.0f} MiB in {run.elapsed:.1f} s;"
+          f" without the bombs {baseline.peak_rss_mib:.0f} MiB")
+    assert all(site.requested(c) == (2 if c == "/reviews.xml" else 1) for c in children)
     assert run.stat("aggregator/sitemaps/over_size") == 1
     assert run.stat("aggregator/sitemaps/unreadable") == 2  # empty, blank
     assert run.stat("aggregator/sitemaps/failed") == 1  # the HTTP-encoded bomb
-    assert site.requested("/page.html") == 1
+    assert site.requested("/page.html") == 2
     assert "StopIteration" not in run.log and "Traceback" not in run.log
-    assert run.peak_rss_mib <= 200, run.peak_rss_mib
+    # Alone, the bomb crawl peaks at ~170 MiB and the plain one at ~139 (the goal: <= 200 MB). In
+    # the full suite both weigh more (the interpreter's imports differ): the bombs' cost is the check.
+    assert run.peak_rss_mib - baseline.peak_rss_mib <= 64, (run.peak_rss_mib, baseline.peak_rss_mib)
