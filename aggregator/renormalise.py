@@ -49,10 +49,10 @@ from aggregator.db.history import learn_habits, model_critic_identities
 from aggregator.db.models import (
     Publication,
     Review,
-    ReviewCritic,
     ReviewRevision,
     utcnow,
 )
+from aggregator.db.revisions import credits_of, drop_orphan_films, recredited, revision_row
 from aggregator.db.stored_outlets import (  # noqa: F401  (stated_scale_counts: re-exported)
     PublicationLookup,
     StoredOutlet,
@@ -219,7 +219,7 @@ def _renormalise_batch(
         .order_by(Review.id)
     )
     rows = [dict(row) for row in session.execute(stmt).mappings()]
-    old_critics = _critic_links(session, ids)
+    credits = credits_of(session, ids)
     tallies = (film_tallies(session, {row["film_id"] for row in rows if row["film_id"] is not None})
                if getattr(model, "uses_consensus", False) else {})  # fmt: skip
     fit: list[tuple[dict[str, Any], ReviewItem]] = []
@@ -258,7 +258,7 @@ def _renormalise_batch(
         groups = _changed_groups(row, item, manual, film.film_id)
         if "film" not in groups and row["film_unresolved"] != film.unresolved:
             groups.append("film")
-        if new_critics != old_critics.get(row["id"], []):
+        if new_critics != credits[row["id"]]["critic_ids"]:
             groups.append("critics")
             relinked.append(item)
         new_hash = _crawl_hash(item, row)
@@ -286,8 +286,8 @@ def _renormalise_batch(
         if not manual:
             values.update({name: getattr(item, name) for name in VERDICT_FIELDS})
         updates[manual].append(values)
-        if _replaces_score_or_verdict(row, values):
-            revisions.append(_revision(row, now))
+        if _replaces_score_or_verdict(row, values) or recredited(credits[row["id"]], film.film_id, new_critics):
+            revisions.append(revision_row(row, credits[row["id"]], now, None))
     if revisions:
         session.execute(ReviewRevision.__table__.insert(), revisions)
         report.revisions += len(revisions)
@@ -297,6 +297,7 @@ def _renormalise_batch(
     if relinked:
         review_ids = {row["url"]: row["id"] for row, _ in fit}
         link_critics(session, relinked, review_ids, critic_ids)
+    drop_orphan_films(session, [row["film_id"] for row, _ in fit])
 
 
 def renormalised_item(
@@ -365,18 +366,6 @@ def _changed_groups(
     return groups
 
 
-def _critic_links(session: Session, ids: list[int]) -> dict[int, list[int]]:
-    stmt = (
-        select(ReviewCritic.review_id, ReviewCritic.critic_id)
-        .where(ReviewCritic.review_id.in_(ids))
-        .order_by(ReviewCritic.review_id, ReviewCritic.position)
-    )
-    links: dict[int, list[int]] = {}
-    for review_id, critic_id in session.execute(stmt):
-        links.setdefault(review_id, []).append(critic_id)
-    return links
-
-
 def _crawl_hash(item: ReviewItem, row: Mapping[str, Any]) -> str:
     """The content_hash a crawl would store for the row. A row an aggregator's listing wrote or
     filled in (aggregator.db.listings) holds merged values, while the crawl hashes the item
@@ -409,9 +398,3 @@ def _replaces_score_or_verdict(
     return any(row[name] is not None for name in replaced)
 
 
-def _revision(row: Mapping[str, Any], now) -> dict[str, Any]:
-    return {
-        "review_id": row["id"], "replaced_at": now, "run_id": None,
-        **{name: row[name] for name in ("rating_raw", "score", "verdict", "headline", "text")},
-        "content_hash": row["content_hash"],
-    }  # fmt: skip

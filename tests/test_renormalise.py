@@ -92,9 +92,13 @@ def review(engine, n: int, entry=OWL) -> dict:
             .order_by(ReviewCritic.position)
         ).all()
         film = session.get(Film, row["film_id"]) if row["film_id"] else None
+        critic_ids = session.scalars(
+            select(ReviewCritic.critic_id).where(ReviewCritic.review_id == row["id"])
+            .order_by(ReviewCritic.position)).all()
         return {
             **row,
             "critics": critics,
+            "critic_ids": critic_ids,
             "film": (film.title, film.year) if film else None,
         }
 
@@ -140,7 +144,8 @@ def test_stale_values_are_fixed_and_a_second_run_changes_nothing(db_engine):
         "film": 1,
         "critics": 1,
     }
-    assert report.revisions == 1 and report.unfit == {} and report.manual_kept == 0
+    # the replaced rating, the replaced byline's critic and the replaced film each kept
+    assert report.revisions == 3 and report.unfit == {} and report.manual_kept == 0
     one = review(db_engine, 1)
     assert (one["score"], one["verdict"], one["fresh"], one["verdict_source"]) == (
         75.0,
@@ -152,11 +157,20 @@ def test_stale_values_are_fixed_and_a_second_run_changes_nothing(db_engine):
     assert review(db_engine, 3)["film"] == ("The Quiet Lighthouse", 2025)
     assert review(db_engine, 4)["published"] == date(2025, 6, 14)
     with session_factory(db_engine)() as session:
-        revision = session.execute(
-            select(ReviewRevision.score, ReviewRevision.verdict)
-        ).one()
-        assert tuple(revision) == (10.0, "negative")  # the replaced values are kept
-        assert session.get(Film, old_film) is not None  # film rows are never deleted
+        revisions = {
+            row.url: row for row in session.execute(
+                select(Review.url, ReviewRevision.score, ReviewRevision.verdict, ReviewRevision.critics,
+                       ReviewRevision.film_title, ReviewRevision.film_year)
+                .join(Review, Review.id == ReviewRevision.review_id))
+        }
+        assert (revisions[stale[1].url].score, revisions[stale[1].url].verdict) == (10.0, "negative")
+        # who it was credited to: the critic row the old byline rule made, not Ada Fenwick's own
+        assert [c["id"] for c in revisions[stale[2].url].critics] != review(db_engine, 2)["critic_ids"]
+        assert [c["name"] for c in revisions[stale[2].url].critics] == ["Ada Fenwick"]
+        assert (revisions[stale[3].url].film_title, revisions[stale[3].url].film_year) == (
+            "The Quiet Lighthouse review", 2025)  # and which film
+        # the film row the wrong title made has no review left: deleted, not left as an orphan
+        assert session.get(Film, old_film) is None
         assert session.scalar(select(func.count()).select_from(Critic)) == 2
 
     before = snapshot(db_engine)

@@ -31,6 +31,7 @@ from aggregator.db.critic_store import (
     insert_ignoring_duplicates as _insert_ignoring_duplicates,
 )
 from aggregator.db.models import Film, FilmExternalId, Publication, Review, film_key_of
+from aggregator.db.revisions import drop_orphan_films, note_vacated_films
 from aggregator.identity.film_identity import (
     FilmCandidate,
     doubt_about_only_film,
@@ -224,6 +225,7 @@ def _settle_undated_reviews(session: Session, candidates: dict[str, list[FilmCan
         undated.update(session.execute(select(Film.id, Film.key).where(Film.uid.in_(chunk))).all())
     if not undated:
         return
+    note_vacated_films(session, undated)  # deleted after the batch if all their reviews moved
     moves = []
     for chunk in _chunks(sorted(undated)):
         stmt = select(Review.id, Review.film_id, Review.published, Review.film_ids_raw, Review.headline,
@@ -339,7 +341,9 @@ def link_film(session: Session, url: str, film_id: int) -> None:
     """Link the review at `url` to film `film_id` by hand: crawls and renormalise keep it."""
     if session.get(Film, film_id) is None:
         raise LinkError(f"no film with id {film_id}")
+    previous = session.scalar(select(Review.film_id).where(Review.url == url))
     result = session.execute(update(Review).where(Review.url == url).values(
         film_id=film_id, film_unresolved=None, film_link_manual=True, film_match="manual"))
     if result.rowcount != 1:
         raise LinkError(f"no review with url {url!r}")
+    drop_orphan_films(session, [previous])

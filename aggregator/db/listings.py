@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from aggregator.db.batching import chunks as _chunks
 from aggregator.db.models import Review
+from aggregator.db.revisions import credits_of, revision_row
 from aggregator.items import ReviewItem
 
 # Fields the outlet's page wins on, in groups taken whole from one side; the first field of a
@@ -147,6 +148,7 @@ def apply_listings(session: Session, items: Iterable[ReviewItem], stored: Mappin
                         execution_options={"synchronize_session": False})
     currents = _current_values(session, [row["id"] for _, row, _, _ in changed])
     revisions = []
+    credits = credits_of(session, currents) if changed else {}
     by_columns: dict[bool, list[dict[str, Any]]] = {}
     for item, row, listing, call in changed:
         current = currents[row["id"]]
@@ -160,9 +162,7 @@ def apply_listings(session: Session, items: Iterable[ReviewItem], stored: Mappin
                 merged.pop(name, None)
         if any(current[name] != merged[name] for name in ("rating_raw", "score", "verdict", "headline", "text")
                if name in merged):
-            revisions.append({"review_id": row["id"], "replaced_at": now, "run_id": run_id,
-                              "content_hash": current["content_hash"],
-                              **{n: current[n] for n in ("rating_raw", "score", "verdict", "headline", "text")}})
+            revisions.append(revision_row({**current, "id": row["id"]}, credits.get(row["id"]), now, run_id))
         by_columns.setdefault(manual, []).append({
             "id": row["id"], **merged, "listed_at": item.listed_at, "top_critic": item.top_critic,
             "critic_call": call, "listing": {**listing, "filled": filled}, "last_seen": now,

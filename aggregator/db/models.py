@@ -363,7 +363,8 @@ class Review(Base):
 
 
 class ReviewRevision(Base):
-    """The previous values of a review whose text or rating a re-crawl changed."""
+    """The previous values of a review whose text, rating, film or critics a re-crawl or
+    `aggregator renormalise` changed."""
 
     __tablename__ = "review_revisions"
 
@@ -379,6 +380,11 @@ class ReviewRevision(Base):
     headline: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
+    film_title: Mapped[str | None] = mapped_column(Text)
+    """The film the review was of then, as title and year (copied: the film row may be gone)."""
+    film_year: Mapped[int | None]
+    critics: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
+    """The critics then, in byline order: [{"id": critic id, "name": their name then}]."""
 
 
 class VerdictModelRecord(Base):

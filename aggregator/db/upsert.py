@@ -46,6 +46,7 @@ from aggregator.db.models import (
     utcnow,
 )
 from aggregator.db.publication_store import CHUNK, _chunks, _insert, _publication_ids  # noqa: F401
+from aggregator.db.revisions import credits_of, drop_orphan_films, note_vacated_films, recredited, revision_row
 from aggregator.db.url_identity import adopt_stored_addresses
 from aggregator.items import ReviewItem
 
@@ -179,7 +180,7 @@ _EXISTING_COLUMNS = (
 # Set by `aggregator film link`: a crawl keeps them while film_link_manual is true.
 MANUAL_FILM_FIELDS = ("film_id", "film_unresolved", "film_key", "film_match")
 # Read only for changed reviews: the text is the bulk of a row.
-_REVISED_COLUMNS = (Review.url, *[getattr(Review, name) for name in REVISED_FIELDS])
+_REVISED_COLUMNS = (Review.url, Review.film_id, *[getattr(Review, name) for name in REVISED_FIELDS])
 
 
 def save_reviews(
@@ -270,7 +271,7 @@ def save_reviews(
     is_same = {url: row["content_hash"] == hashes[url] for url, row in existing.items()}
     changed = [batch[url] for url in sorted(existing) if not is_same[url]]
     unchanged_ids = sorted(row["id"] for url, row in existing.items() if is_same[url])
-    _update_changed(session, changed, existing, values, run_id, now)
+    _update_changed(session, changed, existing, values, run_id, now, critic_ids)
     counts.updated += len(changed)
     counts.unchanged += len(unchanged_ids)
     _touch(session, unchanged_ids, run_id, now)
@@ -285,6 +286,7 @@ def save_reviews(
     links = {url: review_id for url, review_id in inserted.items()}
     links.update({item.url: existing[item.url]["id"] for item in changed})
     link_critics(session, [batch[url] for url in sorted(links)], links, critic_ids)
+    drop_orphan_films(session)
     return counts
 
 
@@ -315,10 +317,11 @@ def _insert_new(session, items, values, now) -> dict[str, int]:
     return inserted
 
 
-def _update_changed(session, items, existing, values, run_id, now) -> None:
+def _update_changed(session, items, existing, values, run_id, now, critic_ids) -> None:
     if not items:
         return
     previous = _existing(session, [item.url for item in items], _REVISED_COLUMNS)
+    credits = credits_of(session, [existing[item.url]["id"] for item in items])
     revisions = []
     by_columns: dict[tuple[bool, bool], list[dict[str, Any]]] = {}
     for item in items:
@@ -329,20 +332,16 @@ def _update_changed(session, items, existing, values, run_id, now) -> None:
                 MANUAL_FILM_FIELDS if manual_film else ()):
             new.pop(name)
         by_columns.setdefault((manual_verdict, manual_film), []).append({"id": old["id"], **new})
-        if any(old[name] != new.get(name, old[name]) for name in REVISED_FIELDS):
-            revisions.append(
-                {
-                    "review_id": old["id"],
-                    "replaced_at": now,
-                    "run_id": run_id,
-                    **{n: old[n] for n in ("rating_raw", "score", "verdict", "headline", "text")},
-                    "content_hash": old["content_hash"],
-                }
-            )
+        credit = credits[old["id"]]
+        if any(old[name] != new.get(name, old[name]) for name in REVISED_FIELDS) or recredited(
+                credit, new.get("film_id", old["film_id"]), ordered_critic_ids(item, critic_ids)):
+            revisions.append(revision_row(old, credit, now, run_id))
     if revisions:
         session.execute(_insert(session, ReviewRevision.__table__), revisions)
     for _, rows in sorted(by_columns.items()):  # one executemany per column set
         session.execute(update(Review), sorted(rows, key=lambda row: row["id"]))
+    # the films these reviews left, deleted at the end of the batch if no review is of them now
+    note_vacated_films(session, [credits[existing[item.url]["id"]]["film_id"] for item in items])
 
 
 def _refresh_inferred_calls(session: Session, items: Sequence[ReviewItem], existing) -> None:
