@@ -152,8 +152,96 @@ def test_dateparser_errors_give_none(monkeypatch):
         def get_date_data(self, text):
             raise RuntimeError("boom")
 
+    dates._fallback.cache_clear()  # a remembered answer would not reach the exploding parser
     monkeypatch.setattr(dates, "_dateparser", lambda languages: Exploding())
     assert parse_date("14 juin 2025", languages=["fr"], today=TODAY) is None
+    dates._fallback.cache_clear()
+
+
+# ------------------------------------------------------- the date shape before dateparser
+
+YEAR_BEARING_NON_DATES = [
+    "© 2024 Outlet", "Copyright 2024 The Film Stage. All rights reserved.", "Updated for 2024 season",
+    "Top 10 films of 2023", "The best films of 2024 so far", "Best of 2024", "2024 in review",
+    "The 2024 Oscars", "Cannes 2024: day 3", "Sundance 2025", "Class of 2023", "Released in 2019",
+    "June 2025", "Updated June 2025", "juin 2025", "Tuesday June 2025", "Festival 2024 – part 2",
+]
+
+
+@pytest.fixture
+def spied_fallback(monkeypatch):
+    """Counts the strings handed to dateparser, still answering as it would."""
+    handed = []
+    real = dates._fallback.__wrapped__  # not the memo: every call must be seen
+
+    def spy(text, languages):
+        handed.append(text)
+        return real(text, languages)
+
+    monkeypatch.setattr(dates, "_fallback", spy)
+    return handed
+
+
+@pytest.mark.parametrize("raw", YEAR_BEARING_NON_DATES)
+@pytest.mark.parametrize("languages", [None, ["en"], ["fr"], ["de", "es"]])
+def test_a_year_without_a_date_is_not_handed_to_dateparser(raw, languages, spied_fallback):
+    assert parse_date(raw, languages=languages, today=TODAY) is None
+    assert spied_fallback == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "languages", "expected"),
+    [
+        ("14 juin 2025", ["fr"], date(2025, 6, 14)),
+        ("le 3 mars 2024", ["fr"], date(2024, 3, 3)),
+        ("14 juin 2025", None, date(2025, 6, 14)),
+        ("14. Juni 2025", ["de"], date(2025, 6, 14)),
+        ("14 de junio de 2025", ["es"], date(2025, 6, 14)),
+        ("14 de junio de 2025", None, date(2025, 6, 14)),
+        ("14 giugno 2025", ["it"], date(2025, 6, 14)),
+        ("14 fevrier 2025", ["fr"], date(2025, 2, 14)),  # accents dropped, as dateparser does
+        ("June one, 2024", ["en"], date(2024, 6, 1)),  # a number word is a number
+        ("2024年6月14日", None, date(2024, 6, 14)),  # no spaces between words: month "6月"
+        ("14 VI 2025", None, date(2025, 6, 14)),  # a Roman month (Hungarian "vi")
+        ("14 июня 2025", ["ru"], date(2025, 6, 14)),
+        ("14 juin 2025 à 10:00", ["fr"], date(2025, 6, 14)),
+    ],
+)
+def test_a_date_shape_still_reaches_dateparser(raw, languages, expected, spied_fallback):
+    assert parse_date(raw, languages=languages, today=TODAY) == expected
+    assert spied_fallback == [raw]
+
+
+def test_an_unknown_language_is_left_to_dateparser(spied_fallback):
+    # dateparser refuses the code itself; the shape check has no words to judge with
+    assert parse_date("© 2024 Outlet", languages=["xx"], today=TODAY) is None
+    assert spied_fallback == ["© 2024 Outlet"]
+
+
+@pytest.mark.parametrize("raw", YEAR_BEARING_NON_DATES + ["14 juin 2025", "June one, 2024", "2024年6月14日",
+                                                          "14 VI 2025", "Published 20250614", "le 3 mars 2024"])
+@pytest.mark.parametrize("languages", [None, ("en",), ("fr",)])
+def test_the_shape_check_never_refuses_what_dateparser_reads(raw, languages):
+    if dates._fallback.__wrapped__(raw, languages) is not None:
+        assert dates._could_be_date(raw, languages)
+
+
+def test_dateparser_answers_are_remembered(monkeypatch):
+    dates._fallback.cache_clear()
+    calls = []
+    real = dates._dateparser
+
+    def counting(languages):
+        calls.append(languages)
+        return real(languages)
+
+    monkeypatch.setattr(dates, "_dateparser", counting)
+    for _ in range(3):
+        assert parse_date("14 juin 2025", languages=["fr"], today=TODAY) == date(2025, 6, 14)
+    assert parse_date("14 juin 2025", languages=["fr"], today=date(2025, 6, 1)) is None  # today still applies
+    assert calls == [("fr",)]
+    assert dates._fallback.cache_info().maxsize == dates.FALLBACK_MEMO_SIZE
+    dates._fallback.cache_clear()
 
 
 def test_iso_fast_path_rate():
