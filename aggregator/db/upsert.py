@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -194,11 +195,44 @@ def save_reviews(
     `publications` maps registry keys to entries (attributes key, name, domains, country,
     language, scale, weight, provisional); a key it lacks is stored as a provisional outlet.
     Items that cannot be stored are counted in `UpsertCounts.skipped` by reason.
+
+    A page stored under its exact URL with the same content hash (the usual case of a
+    re-crawl) costs one look-up and a touch: it is confirmed before any identity work.
     """
+    items = list(items)
+    confirmed = _confirm_unchanged(session, items, publications or {}, run_id)
+    if not confirmed.unchanged:
+        return _save_batch(session, items, publications, run_id)
+    rest = [item for item in items if item.url not in confirmed.urls]
+    return confirmed + _save_batch(session, rest, publications, run_id) if rest else confirmed
+
+
+def _confirm_unchanged(session: Session, items: Sequence[ReviewItem], publications: Mapping[str, Any],
+                       run_id: int | None) -> UpsertCounts:
+    """Touch the outlet pages (not listings, met once in the batch) whose exact URL is stored
+    with the hash they have now; counted as unchanged. What they would take of the whole
+    path: last_seen and run, the inferred call as this crawl read it, and their outlets' rows
+    refreshed from the registry."""
+    counts = UpsertCounts()
+    met = Counter(item.url for item in items)
+    pages = {item.url: item for item in items
+             if not item.listed_at and met[item.url] == 1 and item_problem(item) is None}
+    if not pages:
+        return counts
+    stored = _existing(session, list(pages))
+    same = sorted(url for url, row in stored.items() if row["content_hash"] == content_hash(pages[url]))
+    if same:
+        _publication_ids(session, [pages[url] for url in same], publications)
+        _touch(session, sorted(stored[url]["id"] for url in same), run_id, utcnow())
+        _refresh_inferred_calls(session, [pages[url] for url in same], stored)
+        counts.unchanged, counts.urls = len(same), set(same)
+    return counts
+
+
+def _save_batch(session, items: list[ReviewItem], publications, run_id) -> UpsertCounts:
     counts = UpsertCounts()
     batch: dict[str, ReviewItem] = {}
     listed_too: dict[str, ReviewItem] = {}  # listings of reviews whose page is in this batch
-    items = list(items)
     align_listing_schemes(session, items)
     adopt_stored_addresses(session, items)  # one row per page, whichever address reached it
     for item in items:
@@ -214,8 +248,8 @@ def save_reviews(
     if not batch:
         return counts
     if listed_too:  # the page first, then its listing: the row the two batches would give
-        pages = save_reviews(session, list(batch.values()), publications, run_id)
-        listed = save_reviews(session, list(listed_too.values()), publications, run_id)
+        pages = _save_batch(session, list(batch.values()), publications, run_id)
+        listed = _save_batch(session, list(listed_too.values()), publications, run_id)
         pages.skipped = (counts + pages + listed).skipped  # with the items this call skipped
         pages.urls |= listed.urls
         return pages
