@@ -18,7 +18,9 @@ from aggregator.identity.film_identity import FilmGuess, clean_title, film_from_
 from aggregator.items import ReviewItem
 from aggregator.ratings import Rating, explain_rating, rating_from_parts
 from aggregator.strings import PARAGRAPH_BREAK, clean_string, cut_text  # noqa: F401  (importable from here)
-from aggregator.verdicts import decide, stated_in_text
+from aggregator.verdicts import NO_DECISION, stated_in_text
+from aggregator.verdicts.decision import PendingDecision, decide_later
+from aggregator.verdicts.text.batch import ReadBatch, read_text
 
 MULTILINE_FIELDS = frozenset({"text"})
 RAW_STRING_FIELDS = (
@@ -229,6 +231,10 @@ def rate_review(
     `critic_identities` (aggregator.db.history.model_critic_identities, given for a model
     trained from the database) lead the byline to the stored critic whose fresh rate the
     model learnt (`model_critic_key`); the habits find it themselves.
+
+    `model` may be a ReadBatch (aggregator.verdicts.text.batch) over the model: the rating is
+    written at once, and a verdict that waits on a read of the text is written when the batch
+    runs (until then the verdict fields are None); a verdict that needs no read at once.
     """
     rating, reason = None, "absent"
     registry_scale = getattr(publication, "scale", None)
@@ -246,12 +252,28 @@ def rate_review(
                 reason = learnt_reason
     critic = critic_key(item.critics[0]) if item.critics else None
     outlet = getattr(publication, "key", None) or item.publication
+    batch = model if isinstance(model, ReadBatch) else None
+    if batch is not None:
+        model = batch.model
     if reason in IMPOSSIBLE_RATINGS:  # the page's rating is broken: no guess stands in for it
         model = None
-    decision = decide(rating=rating, label=item.label_raw, text=item.text, publication=publication,
-                      critic=critic, habits=habits, model=model, consensus=consensus,
-                      model_critic=model_critic_key(critic, outlet, critic_identities))
-    if rating is None and decision.source == "text":
+    decision = decide_later(rating=rating, label=item.label_raw, text=item.text, publication=publication,
+                            critic=critic, habits=habits, model=model, consensus=consensus,
+                            model_critic=model_critic_key(critic, outlet, critic_identities))
+    if isinstance(decision, PendingDecision):
+        if batch is None:
+            decision = decision.finish(read_text(model, decision.read))
+        else:
+            finish = decision.finish
+            batch.defer(decision.read, lambda inference: _write_verdict(item, finish(inference)))
+    _write_rating(item, rating, registry_scale, decision.source)
+    _write_verdict(item, NO_DECISION if isinstance(decision, PendingDecision) else decision)
+    return reason
+
+
+def _write_rating(item: ReviewItem, rating: Rating | None, registry_scale, source: str | None) -> None:
+    """The rating fields of rate_review's decision (`source` is the decision's)."""
+    if rating is None and source == "text":
         stated = stated_in_text(item.text, registry_scale)
         if isinstance(stated, Rating):  # a rating written in the text is kept like any other
             rating = stated
@@ -262,9 +284,11 @@ def rate_review(
         item.scale, item.score = rating.scale, rating.score
     else:
         item.rating_value = item.rating_best = item.rating_worst = item.scale = item.score = None
+
+
+def _write_verdict(item: ReviewItem, decision) -> None:
     item.verdict, item.fresh = decision.verdict, decision.fresh
     item.verdict_source, item.confidence = decision.source, decision.confidence
-    return reason
 
 
 def model_critic_key(critic: str | None, outlet: str | None, identities=None) -> str | None:

@@ -30,7 +30,8 @@ database (aggregator.db.history.learn_habits) and the verdict model the crawl wo
 (aggregator.db.verdict_loading.run_verdict_model: the newest stored trained model, else the
 lexicon fallback; none when AGGREGATOR_INFER_VERDICTS is off), its critics reached from the
 bylines as the crawl reaches them (aggregator.db.history.model_critic_identities): when the
-crawl's call changes, this module must pass the same, or it would undo it. So a stored review
+crawl's call changes, this module must pass the same, or it would undo it. The model reads the
+texts of a batch in one call (aggregator.verdicts.text.batch.ReadBatch). So a stored review
 with text and no rating or label gets an inferred verdict, and an inferred one is read again
 by the current model (rewritten only where that changes it); manual verdicts are never touched.
 """
@@ -81,6 +82,7 @@ from aggregator.normalise import (
 from aggregator.ratings import Rating, learned_scale
 from aggregator.validate import review_problems
 from aggregator.verdicts import stated_in_text
+from aggregator.verdicts.text.batch import ReadBatch
 
 BATCH_SIZE = 200
 """Reviews per transaction: a review's text runs to 100 KB, so a batch is read whole."""
@@ -222,17 +224,24 @@ def _renormalise_batch(
     credits = credits_of(session, ids)
     tallies = (film_tallies(session, {row["film_id"] for row in rows if row["film_id"] is not None})
                if getattr(model, "uses_consensus", False) else {})  # fmt: skip
-    fit: list[tuple[dict[str, Any], ReviewItem]] = []
+    # the batch's texts are read by the model in one call, once every item is built
+    reads = ReadBatch(model) if model is not None else None
+    made: list[tuple[dict[str, Any], ReviewItem]] = []
     for row in rows:
         report.reviews += 1
         entry = entries.get(row["publication"])
         consensus = without_own(tallies.get(row["film_id"]), row["verdict_source"], row["fresh"])
         item, reason = renormalised_item(row, entry, report.learnt_scales.get(row["publication"]), habits,
-                                         model, consensus, critic_identities)
+                                         model if reads is None else reads, consensus, critic_identities)
         if reason == "scale_learnt":
             report.scale_learnt += 1
         elif reason not in ("ok", "absent"):
             report.rating_rejected[reason] = report.rating_rejected.get(reason, 0) + 1
+        made.append((row, item))
+    if reads is not None:
+        reads.run()
+    fit: list[tuple[dict[str, Any], ReviewItem]] = []
+    for row, item in made:
         problems = review_problems(item)
         if problems:
             report.unfit[problems[0]] = report.unfit.get(problems[0], 0) + 1
@@ -307,7 +316,8 @@ def renormalised_item(
     """The item the pipelines would make of the stored raw values of `row`, and the rating
     reader's reason code (see aggregator.normalise.rate_review); `consensus` is the film's
     tally without the review itself (aggregator.db.film_consensus); `critic_identities` as
-    rate_review reads them."""
+    rate_review reads them. `model` may be a ReadBatch over the model (its verdict is then
+    written when the batch runs), as rate_review takes it."""
     item = ReviewItem(
         url=row["url"], page_url=row.get("page_url"), spider=row.get("spider"),
         publication=row["publication"],

@@ -1,4 +1,4 @@
-"""The `aggregator` command: the parser of every command group (COMMAND_MODULES), and `main`."""
+"""The `aggregator` command: the parser of every command group (COMMAND_GROUPS), and `main`."""
 
 from __future__ import annotations
 
@@ -16,29 +16,48 @@ from aggregator.cli.common import (  # noqa: F401  (re-exported for callers of a
     EXIT_USAGE,
 )
 
-# Modules adding sub-commands, each through register(commands, common), in the order --help lists them.
-COMMAND_MODULES = (
-    "aggregator.cli.films",
-    "aggregator.cli.store",
-    "aggregator.cli.ratings",
-    "aggregator.cli.crawl",
-    "aggregator.cli.critics",
-    "aggregator.cli.importing",
-    "aggregator.cli.train",
-    "aggregator.cli.verdicts",
-)
+COMMAND_GROUPS = {
+    "aggregator.cli.films": ("demo", "film"),
+    "aggregator.cli.store": ("export", "runs", "renormalise", "db"),
+    "aggregator.cli.ratings": ("rating",),
+    "aggregator.cli.crawl": ("crawl",),
+    "aggregator.cli.critics": ("critic",),
+    "aggregator.cli.importing": ("import",),
+    "aggregator.cli.train": ("train-verdicts",),
+    "aggregator.cli.verdicts": ("verdict",),
+}
+"""The modules adding sub-commands, each through register(commands, common), in the order
+--help lists them, with the top-level commands each adds (tests/test_cli_startup.py holds the
+two equal). A command's own module is the only one `main` loads: the others cost start-up
+(the rating scales, the verdict rules, argparse's set-up) that the command does not use."""
+COMMAND_MODULES = tuple(COMMAND_GROUPS)
+_MODULE_OF = {command: module for module, commands in COMMAND_GROUPS.items() for command in commands}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
+    """The `aggregator` parser with the commands of `modules` (by default, all of them)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", metavar="URL", help="database URL (outranks AGGREGATOR_DATABASE_URL)")
     common.add_argument("-v", "--verbose", action="store_true", help="log the crawl at INFO level")
 
     parser = argparse.ArgumentParser(prog="aggregator", description="Critics' review aggregator.")
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in COMMAND_MODULES:
+    for module in modules:
         importlib.import_module(module).register(commands, common)
     return parser
+
+
+def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """`argv` (default sys.argv[1:]) parsed as the whole parser would, building only the
+    parser of the command it names; with no known command first (`--help`, a typo), all."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    module = _MODULE_OF.get(argv[0]) if argv else None
+    if module is None:
+        return build_parser().parse_args(argv)
+    args, extras = build_parser((module,)).parse_known_args(argv)
+    if extras:  # an error, whose usage line argparse draws from the whole parser's commands
+        return build_parser().parse_args(argv)
+    return args
 
 
 def command_name(args: argparse.Namespace) -> str:
@@ -49,7 +68,7 @@ def command_name(args: argparse.Namespace) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_arguments(argv)
     try:
         return args.handler(args)
     except BrokenPipeError:  # `aggregator export | head`: the reader has what it wanted

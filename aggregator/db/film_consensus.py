@@ -69,7 +69,11 @@ class CrawlConsensus:
 
     @classmethod
     def load(cls, session: Session) -> CrawlConsensus:
-        ids = film_tallies(session)
+        return cls.from_film_tallies(session, film_tallies(session))
+
+    @classmethod
+    def from_film_tallies(cls, session: Session, ids: dict[int, Tally]) -> CrawlConsensus:
+        """From {film id: tally}, keyed by the films' stored keys and years."""
         by_film: dict[tuple[str, int | None], Tally] = {}
         for chunk in chunks(sorted(ids)):
             for film_id, key, year in session.execute(select(Film.id, Film.key, Film.year).where(Film.id.in_(chunk))):

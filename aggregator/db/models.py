@@ -29,7 +29,6 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from aggregator.identity.critics import critic_key  # noqa: F401  (importable from here)
@@ -71,8 +70,31 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(timezone.utc)
 
 
-# JSONB on PostgreSQL (indexable, compact); plain JSON text elsewhere.
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+class PortableJSON(TypeDecorator[Any]):
+    """JSONB on PostgreSQL (indexable, compact); plain JSON text elsewhere.
+
+    Chosen when a dialect first uses the type, so that a process on SQLite never imports the
+    PostgreSQL dialect (`JSON().with_variant(JSONB(), ...)` needs JSONB at import: some 7% of
+    `aggregator film show`, issue 16). The same columns and values as that variant, which is
+    what a migration writes for such a column (as 0001 does), not this class.
+    """
+
+    impl = JSON
+    cache_ok = True
+    # What JSON() says and a TypeDecorator does not take from its impl: Python None is stored
+    # as JSON null (none_as_null=False), and values are lists and dicts (unhashable).
+    should_evaluate_none = True
+    hashable = False
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
+
+
+JSONType = PortableJSON()
 
 
 def utcnow() -> datetime:
@@ -269,6 +291,11 @@ class Review(Base):
         CheckConstraint(_in("verdict_source", VERDICT_SOURCES), name="verdict_source"),
         CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_range"),
         Index("ix_reviews_published", "published"),
+        # the reviews written since a learnt state's watermark (aggregator.db.learnt_state)
+        Index("ix_reviews_updated_at", "updated_at"),
+        # covering: outlets' scale counts, films' given calls and scores, read from the index
+        Index("ix_reviews_publication_scale", "publication_id", "scale"),
+        Index("ix_reviews_film_calls", "film_id", "verdict_source", "fresh", "score"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -385,6 +412,22 @@ class ReviewRevision(Base):
     film_year: Mapped[int | None]
     critics: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
     """The critics then, in byline order: [{"id": critic id, "name": their name then}]."""
+
+
+class LearntState(Base):
+    """A piece of what a crawl learns from the stored reviews when it opens (outlets' scale
+    counts, fresh habits, film consensus), kept with the `reviews.updated_at` watermark it was
+    computed up to: a crawl reads it and the reviews written since, not the whole table
+    (aggregator.db.learnt_state)."""
+
+    __tablename__ = "learnt_state"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    data: Mapped[dict[str, Any]]
+    watermark: Mapped[datetime | None]
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    rows: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """The reviews the state was learnt from (its size when last learnt in full)."""
 
 
 class VerdictModelRecord(Base):

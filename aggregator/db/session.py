@@ -5,7 +5,8 @@ can write into the same file at once (WAL, a busy timeout, `write_retrying` for 
 longer than that). PostgreSQL goes through psycopg 3. A database that cannot be used raises one
 of the DatabaseUnavailable errors below, whose message names the problem and the fix.
 The schema is owned by the Alembic migrations in `aggregator/migrations/`, run
-programmatically: no alembic.ini is needed at run time.
+programmatically: no alembic.ini is needed at run time. Whether a database is at the head is
+read without Alembic (aggregator.db.schema_revisions), which is imported only to upgrade.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,6 +23,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from aggregator.db.schema_revisions import script_revisions, stored_revisions
 
 ENV_VAR = "AGGREGATOR_DATABASE_URL"
 SETTING = "AGGREGATOR_DATABASE_URL"
@@ -359,24 +361,13 @@ class SchemaTooNew(RuntimeError):
     """The database was migrated by a newer version of the aggregator than this one."""
 
 
-@lru_cache(maxsize=1)
-def _script_revisions() -> tuple[frozenset[str], frozenset[str]]:
-    from alembic.script import ScriptDirectory
-
-    script = ScriptDirectory.from_config(alembic_config())
-    known = frozenset(rev.revision for rev in script.walk_revisions())
-    return frozenset(script.get_heads()), known
-
-
 def head_revisions() -> frozenset[str]:
-    return _script_revisions()[0]
+    return script_revisions()[0]
 
 
 def current_revisions(engine: Engine) -> frozenset[str]:
-    from alembic.runtime.migration import MigrationContext
-
     with engine.connect() as connection:
-        return frozenset(MigrationContext.configure(connection).get_current_heads())
+        return stored_revisions(connection)
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -398,14 +389,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def ensure_schema(engine: Engine, *, attempts: int = 5) -> None:
-    """Upgrade the database when it is behind the code's migrations; a no-op (one small
-    query) when it is current. Safe when several processes start at once."""
+    """Upgrade the database when it is behind the code's migrations; a no-op (two small
+    queries, no Alembic import) when it is current. Safe when several processes start at once."""
     for attempt in range(1, attempts + 1):
         try:
             current = current_revisions(engine)
             if current == head_revisions():
                 return
-            unknown = current - _script_revisions()[1]
+            unknown = current - script_revisions()[1]
             if unknown:
                 raise SchemaTooNew(
                     f"database {mask_url(engine.url)} is at revision {', '.join(sorted(unknown))},"

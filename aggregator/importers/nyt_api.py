@@ -11,7 +11,8 @@ fewer fields, upper-case bylines). Each result maps to the review model:
     display_title   → film_raw; headline → headline; summary_short → text (and standfirst)
     publication_date→ published_raw
 
-then through the crawl's chain (aggregator.importers.chain) into the store. A record that
+then through the crawl's chain (aggregator.importers.chain) into the store, the verdict model
+reading the file's unscored summaries in one call (aggregator.verdicts.text.batch). A record that
 cannot become a review is counted by reason, never guessed at; importing a file twice leaves
 the database as it was (the store's upsert on the URL).
 """
@@ -32,6 +33,8 @@ from aggregator.identity.publications import Registry, load_registry
 from aggregator.importers.chain import ImportPublications, normalise_item
 from aggregator.items import ReviewItem
 from aggregator.urls import canonical_url
+from aggregator.validate import review_problems
+from aggregator.verdicts.text.batch import ReadBatch
 
 SOURCE = "nyt-api"
 PUBLICATION_NAME = "The New York Times"
@@ -120,14 +123,26 @@ def import_nyt_api(path: str | Path, sessions, registry: Registry | None = None)
         consensus = CrawlConsensus.load(session) if getattr(model, "uses_consensus", False) else None
         critics = model_critic_identities(session, model)
         report.run_id = start_run(session, f"import:{SOURCE}", {"file": str(path)})
-    items = []
+    # the summaries the model reads are read in one call once every record is normalised
+    reads = ReadBatch(model) if model is not None else None
+    normalised: list[tuple[ReviewItem | None, list[str], bool]] = []
     for record in results:
         item, problem = record_to_item(record)
-        if item is not None:
-            problems = normalise_item(item, publications, habits, model, consensus, critics)
-            problem = problems[0] if problems else None
-            if not problem and item.published_raw and item.published is None:
-                report.unparsed_dates += 1
+        if item is None:
+            normalised.append((None, [problem], False))  # type: ignore[list-item]
+            continue
+        waiting = len(reads) if reads is not None else 0
+        problems = normalise_item(item, publications, habits, model if reads is None else reads, consensus, critics)
+        normalised.append((item, problems, reads is not None and len(reads) > waiting))
+    if reads is not None:
+        reads.run()
+    items = []
+    for item, problems, read_later in normalised:
+        if read_later:  # checked again with the verdict the model gave it
+            problems = review_problems(item)
+        problem = problems[0] if problems else None
+        if item is not None and not problem and item.published_raw and item.published is None:
+            report.unparsed_dates += 1
         if problem:
             report.bad[problem] += 1
         else:

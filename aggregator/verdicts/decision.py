@@ -22,6 +22,9 @@
    reviews whose verdict was given (`GIVEN_SOURCES`: never an inferred one);
 7. otherwise no decision: Decision(None, None, None, None); aggregator.verdicts.text.model
    .no_verdict_reason says why ("no_text": nothing to read, e.g. an audio-only post).
+`decide_later` is the same decision stopped at the one read of the text it needs from the
+model (step 6, or rule (c) below), so that many reviews' texts are read in one call
+(aggregator.verdicts.text.batch) with the same outcome.
 A "manual" verdict (`aggregator verdict set`) is never decided here: the store and
 `aggregator renormalise` keep it over whatever `decide` says.
 
@@ -48,12 +51,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aggregator.ratings import FRESH_FROM, Rating, explain_rating
 from aggregator.ratings.scales import SCALES
 from aggregator.verdicts.cues import CONTRASTS, CUE_WINDOW, CUES_AGAINST, CUES_FOR, NEGATORS, cue_score  # noqa: F401 (importable from here)
 from aggregator.verdicts.habits import FreshHabits
+from aggregator.verdicts.text.batch import TextRead, read_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,8 +262,43 @@ def decide(
     read by a model that learnt to (aggregator.verdicts.text.priors); None: unknown. `model_critic`,
     when given, is the critic's key for the model's fresh rates in place of `critic`'s (the
     habits still read `critic`): aggregator.normalise.rate_review gives the stored critic a
-    database-trained model knows; None: unknown.
+    database-trained model knows; None: unknown. `decide_later` is the same decision with the
+    model's read left to the caller (to read many reviews' texts in one call).
     """
+    outcome = decide_later(rating, label, text, publication, critic, habits=habits, model=model,
+                           consensus=consensus, model_critic=model_critic)  # fmt: skip
+    if isinstance(outcome, PendingDecision):
+        return outcome.finish(read_text(model, outcome.read))
+    return outcome
+
+
+@dataclass(frozen=True, slots=True)
+class PendingDecision:
+    """A decision waiting on one read of the text by the model: `finish(model's answer to
+    read)` is the Decision `decide` gives (aggregator.verdicts.text.batch reads many at once)."""
+
+    read: TextRead
+    finish: Callable[[object], Decision]
+    source: str
+    """The decision's source whatever the model says ("rating", "text"), or "inferred" when it
+    waits on step 6 (the model's answer, or no decision when it declines the text)."""
+
+
+def decide_later(
+    rating: Rating | str | None = None,
+    label: str | None = None,
+    text: str | None = None,
+    publication: object = None,
+    critic: object = None,
+    *,
+    habits: FreshHabits | None = None,
+    model: object = None,
+    consensus: tuple[int, int] | None = None,
+    model_critic: object = _AS_CRITIC,
+) -> Decision | PendingDecision:
+    """`decide`, stopped where it would ask the model: the Decision when it needs no read of
+    the text, else the read it needs and how to finish (a review needs one read at most, and
+    which one never depends on the model's answer). The arguments are decide's."""
     scale = _publication_scale(publication)
     if isinstance(rating, str):
         rating, _ = explain_rating(rating, scale)
@@ -267,19 +307,18 @@ def decide(
 
     if isinstance(rating, Rating):
         if rating.score is not None:
-            fresh, confidence, rule = _fresh_call(
-                rating.score, rating.scale, own_fresh, habits, publication, critic, text, model
-            )
-            return Decision(rating.verdict, fresh, "rating", confidence, rule)
+            verdict = rating.verdict
+            fresh = _fresh_call(rating.score, rating.scale, own_fresh, habits, publication, critic, text, model)
+            return _then(fresh, "rating", lambda call: Decision(verdict, call[0], "rating", call[1], call[2]))
         if rating.scale == "binary":
             return Decision(rating.verdict, rating.fresh, "label", LABEL_CONFIDENCE, "own_call")
 
     stated = stated_in_text(text, scale)
     if isinstance(stated, Rating) and stated.score is not None:
-        fresh, confidence, rule = _fresh_call(
-            stated.score, stated.scale, own_fresh, habits, publication, critic, text, model
-        )
-        return Decision(stated.verdict, fresh, "text", min(confidence, TEXT_CONFIDENCE), rule)
+        verdict = stated.verdict
+        fresh = _fresh_call(stated.score, stated.scale, own_fresh, habits, publication, critic, text, model)
+        return _then(fresh, "text",
+                     lambda call: Decision(verdict, call[0], "text", min(call[1], TEXT_CONFIDENCE), call[2]))
     if call is not None:
         return Decision(call[0], call[1], "label", LABEL_CONFIDENCE, "own_call")
     if isinstance(stated, tuple):
@@ -287,15 +326,38 @@ def decide(
     if model is not None:
         if getattr(model, "uses_priors", False):  # it learnt outlets' and critics' fresh rates
             critic_for_model = critic if model_critic is _AS_CRITIC else model_critic
-            inference = model.infer(text, publication=_key(publication), critic=_key(critic_for_model),
-                                    film=consensus)
+            read = TextRead(text, _key(publication), _key(critic_for_model), consensus, with_context=True)
         else:
-            inference = model.infer(text)
-        if inference is not None:
-            return Decision(
-                inference.verdict, inference.fresh, "inferred", inference.confidence, "inferred"
-            )
+            read = TextRead(text)
+        return PendingDecision(read, _inferred, "inferred")
     return NO_DECISION
+
+
+def _inferred(inference) -> Decision:
+    """Step 6 finished with the model's answer."""
+    if inference is None:
+        return NO_DECISION
+    return Decision(inference.verdict, inference.fresh, "inferred", inference.confidence, "inferred")
+
+
+FreshCall = tuple[bool, float, str]
+"""(fresh, confidence, rule) of a scored review."""
+
+
+@dataclass(frozen=True, slots=True)
+class _FreshCallLater:
+    """A fresh call waiting on the text model's evidence (rule c): `finish(inference)`."""
+
+    read: TextRead
+    finish: Callable[[object], FreshCall]
+
+
+def _then(fresh: FreshCall | _FreshCallLater, source: str,
+          make: Callable[[FreshCall], Decision]) -> Decision | PendingDecision:  # fmt: skip
+    if isinstance(fresh, _FreshCallLater):
+        finish = fresh.finish
+        return PendingDecision(fresh.read, lambda inference: make(finish(inference)), source)
+    return make(fresh)
 
 
 def _fresh_call(
@@ -307,16 +369,20 @@ def _fresh_call(
     critic: object,
     text: str | None,
     model: object = None,
-) -> tuple[bool, float, str]:
-    """(fresh, confidence, rule) of a scored review; rules (a)-(d) of the module docstring."""
+) -> FreshCall | _FreshCallLater:
+    """(fresh, confidence, rule) of a scored review, rules (a)-(d) of the module docstring; at
+    a borderline score with a trained text model, the read of the text that rule (c) waits on."""
     if own_fresh is not None:
         return own_fresh, RATING_CONFIDENCE, "own_call"
     if not isinstance(habits, FreshHabits):
         return fresh_for_score(score, scale), RATING_CONFIDENCE, "default_table"
     probability, rule = habits.fresh_probability(score, scale, _key(publication), _key(critic))
     fresh = probability >= 0.5
-    if BORDERLINE[0] < probability < BORDERLINE[1]:
-        evidence = _text_model_evidence(model, text)
+    if not BORDERLINE[0] < probability < BORDERLINE[1]:
+        return fresh, max(probability, 1.0 - probability), rule
+
+    def tipped_by_text(inference) -> FreshCall:
+        evidence = _evidence(model, inference)
         if evidence is not None:
             log_odds = math.log(probability / (1 - probability)) + TEXT_MODEL_WEIGHT * evidence
             tipped = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, log_odds))))
@@ -329,15 +395,16 @@ def _fresh_call(
             tipped = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, log_odds))))
             if (tipped >= 0.5) != fresh:
                 return not fresh, min(max(tipped, 1 - tipped), TEXT_CUE_CONFIDENCE), "text_cue"
-    return fresh, max(probability, 1.0 - probability), rule
+        return fresh, max(probability, 1.0 - probability), rule
+
+    if model is None or getattr(model, "is_fallback", True):  # no trained model: the cues
+        return tipped_by_text(None)
+    return _FreshCallLater(TextRead(text), tipped_by_text)
 
 
-def _text_model_evidence(model: object, text: str | None) -> float | None:
-    """How far a trained text model moves the log-odds of fresh from its base rate, or None
-    (no model, the lexicon fallback, or nothing to read)."""
-    if model is None or getattr(model, "is_fallback", True):
-        return None
-    inference = model.infer(text)  # type: ignore[attr-defined]
+def _evidence(model: object, inference) -> float | None:
+    """The shift of a trained model's log-odds of fresh from its base rate for `inference`
+    (its answer for the text), or None when it gave none."""
     if inference is None:
         return None
     clip = 1e-6

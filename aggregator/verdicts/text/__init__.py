@@ -6,6 +6,7 @@
   marking, lexicon scores); priors.py: outlet and critic fresh rates, the film's consensus;
 - linear.py: the trained linear model (scikit-learn at training time, plain JSON weights
   after); calibration.py: its threshold; training.py: training it and measuring it held out.
+- batch.py: many reviews' reads in one call (`ReadBatch`), with the verdicts of one by one.
 
 Pure: nothing here reads the database. Stored models are aggregator.db.verdict_models, the
 model a run uses and the store's labelled examples aggregator.db.verdict_loading.

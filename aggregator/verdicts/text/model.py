@@ -215,6 +215,8 @@ class LexiconModel:
 
     uses_priors = uses_consensus = False
     """The fallback reads the text only (no outlet or critic fresh rates, no film consensus)."""
+    reads_in_batches = False
+    """VADER reads one text at a time: a batch is no faster, so a crawl holds no item for it."""
 
     def infer(
         self, text: str | None, publication: object = None, critic: object = None, film: object = None
