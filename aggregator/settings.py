@@ -121,6 +121,10 @@ AGGREGATOR_PUBLICATION_FILES = []
 # Unscored reviews get a verdict read from their text (aggregator.db.verdict_loading); "0"
 # (here or in the environment) leaves them without one.
 AGGREGATOR_INFER_VERDICTS = os.environ.get("AGGREGATOR_INFER_VERDICTS", "1")
+# A trained model reads the texts of this many waiting items in one call, or of those that
+# waited this long (seconds), whichever comes first (aggregator.verdicts.text.batch).
+AGGREGATOR_INFER_BATCH = 64
+AGGREGATOR_INFER_BATCH_DELAY = 0.2
 
 # The store pipeline awaits its writer thread through asyncio.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -25,6 +25,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from aggregator.db.batching import chunks, insert_ignoring_duplicates
+from aggregator.db.learnt_state import forget
 from aggregator.db.models import (
     Critic,
     CriticAlias,
@@ -168,6 +169,7 @@ def apply_merge(session: Session, into_id: int, other_ids: Sequence[int]) -> Non
         session.execute(update(Critic).where(Critic.id == into_id)
                         .values(name=name, key=critic_key(name)),
                         execution_options={"synchronize_session": False})
+    forget(session, "habits")  # learnt by critic: the next crawl learns them with the merge
 
 
 def merge_stored_critics(session: Session, *, dry_run: bool = False,
