@@ -52,12 +52,10 @@ def crawl_scale_counts(sessions: sessionmaker[Session]) -> dict[str, dict[str, i
             counts = scale_counts_by_publication(session)
         else:
             counts = {key: dict(scales) for key, scales in kept.data["counts"].items()}
-            touched = _written_since(session, Publication.key, mark,
-                                     join=(Publication, Review.publication_id == Publication.id))
+            touched = _written_since(session, mark)["publication_id"]
             if touched:
-                for key in touched:
-                    counts.pop(key, None)
-                counts.update(scale_counts_by_publication(session, touched))
+                counts.update(_recounted_scales(session, touched))
+                counts = {key: scales for key, scales in counts.items() if scales}
         rows = sum(sum(scales.values()) for scales in counts.values())
     _keep(sessions, "scales", {"counts": counts}, now, rows, full=kept is None)
     return counts
@@ -71,7 +69,7 @@ def crawl_consensus(sessions: sessionmaker[Session]) -> CrawlConsensus:
             tallies = film_tallies(session)
         else:
             tallies = {int(film): (int(fresh), int(count)) for film, fresh, count in kept.data["tallies"]}
-            touched = _written_since(session, Review.film_id, mark)
+            touched = _written_since(session, mark)["film_id"]
             if touched:
                 for film in touched:
                     tallies.pop(film, None)
@@ -118,14 +116,34 @@ def _kept(session: Session, name: str, margin: timedelta = WATERMARK_MARGIN,
     return kept, mark, now
 
 
-def _written_since(session: Session, column, mark: datetime | None, join=None) -> list[Any]:
-    """The distinct non-null values of `column` over the reviews written after `mark`."""
-    stmt = select(column).distinct().where(column.is_not(None))
-    if join is not None:
-        stmt = stmt.select_from(Review).join(*join)
+def _written_since(session: Session, mark: datetime | None) -> dict[str, list[int]]:
+    """{"publication_id": [...], "film_id": [...]}: the outlets and films of the reviews written
+    after `mark`. Read row by row from `ix_reviews_updated_at` (what was written since is few
+    rows) and made distinct here: asked for DISTINCT, SQLite's planner walks the film or outlet
+    index over the whole table instead."""
+    stmt = select(Review.publication_id, Review.film_id)
     if mark is not None:
         stmt = stmt.where(Review.updated_at > mark)
-    return sorted(session.scalars(stmt))
+    outlets, films = set(), set()
+    for publication_id, film_id in session.execute(stmt):
+        outlets.add(publication_id)
+        if film_id is not None:
+            films.add(film_id)
+    return {"publication_id": sorted(outlets), "film_id": sorted(films)}
+
+
+def _recounted_scales(session: Session, publication_ids: list[int]) -> dict[str, dict[str, int]]:
+    """{publication key: {scale: reviews}} of these outlets (every one of them, empty when it has
+    no scaled review), counted from `ix_reviews_publication_scale` alone."""
+    keys = dict(session.execute(select(Publication.id, Publication.key).where(
+        Publication.id.in_(publication_ids))).all())
+    counts: dict[str, dict[str, int]] = {keys[i]: {} for i in keys}
+    stmt = (select(Review.publication_id, Review.scale, func.count())
+            .where(Review.publication_id.in_(publication_ids), Review.scale.is_not(None))
+            .group_by(Review.publication_id, Review.scale))  # fmt: skip
+    for publication_id, scale, count in session.execute(stmt):
+        counts[keys[publication_id]][scale] = int(count)
+    return counts
 
 
 def _labelled_since(session: Session, mark: datetime | None) -> int:
