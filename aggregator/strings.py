@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache, wraps
 
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -95,3 +96,21 @@ def cut_text(text: str, limit: int) -> str:
     head = text[:limit]
     end = max(head.rfind(" "), head.rfind("\n"))
     return head[:end].rstrip() if end >= limit * 0.9 else head
+
+
+SHORT_STRING = 300
+"""A crawl meets the same bylines, names, outlet names and headlines' shapes again and again:
+`kept_when_short` keeps a pure function's results for strings up to this long, not for longer
+ones (a standfirst, a body)."""
+
+
+def kept_when_short(function):
+    """`function` of one string (pure), its results kept for strings up to SHORT_STRING long."""
+    cached = lru_cache(maxsize=8192)(function)
+
+    @wraps(function)
+    def call(text: str):
+        # str(): an lxml "smart" string kept as a key would keep its whole page alive
+        return cached(str(text)) if len(text) <= SHORT_STRING else function(text)
+
+    return call

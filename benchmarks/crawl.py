@@ -3,9 +3,15 @@
 Serves generated review pages (~100 KB each, fictional) from a separate process on loopback,
 then crawls them in fresh processes, alternating: the generic spider with no pipelines, and the
 same spider with every pipeline storing into a new SQLite file. Same settings, no throttling
-(loopback only). Prints pages/s of each and the ratio full/bare (the goal is ≥ 0.90).
+(loopback only). Prints pages/s of each and the ratio full/bare (the goal is ≥ 0.90): the
+median of the rounds' ratios (each round a bare crawl then a full one, so a busy spell of the
+machine weighs on both sides of a round), with the lowest and highest.
 
-    python -m benchmarks.crawl [--pages 2000] [--rounds 2]
+    python -m benchmarks.crawl [--pages 2000] [--rounds 2] [--profile DIR]
+
+`--profile DIR` runs one more crawl of each kind under cProfile (the reactor's thread: the
+store's writer thread is not in it) and writes DIR/bare.prof and DIR/full.prof, for
+`python -m pstats` or snakeviz.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import argparse
 import json
 import multiprocessing
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -104,8 +111,17 @@ def serve(pages: int, port_queue) -> None:
     server.serve_forever()
 
 
-def crawl_worker(mode: str, base_url: str, listings: int, db_url: str) -> dict:
-    """One crawl in this process (Twisted's reactor runs once per process)."""
+def crawl_worker(mode: str, base_url: str, listings: int, db_url: str, profile: str | None = None) -> dict:
+    """One crawl in this process (Twisted's reactor runs once per process); with `profile`,
+    under cProfile, its statistics written to that file."""
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        try:
+            return profiler.runcall(crawl_worker, mode, base_url, listings, db_url)
+        finally:
+            profiler.dump_stats(profile)
     from aggregator.crawl.crawling import run_crawl
 
     start_urls = [f"{base_url}list/{i}.html" for i in range(listings)]
@@ -124,12 +140,12 @@ def crawl_worker(mode: str, base_url: str, listings: int, db_url: str) -> dict:
     }
 
 
-def run_worker(mode: str, base_url: str, listings: int) -> dict:
+def run_worker(mode: str, base_url: str, listings: int, profile: str | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
         out = subprocess.run(
             [sys.executable, "-m", "benchmarks.crawl", "--worker", mode, "--base", base_url,
-             "--listings", str(listings), "--db", db_url],
+             "--listings", str(listings), "--db", db_url, *(["--profile", profile] if profile else [])],
             check=True, capture_output=True, text=True,
         ).stdout
     return json.loads(out.strip().splitlines()[-1])
@@ -143,9 +159,10 @@ def main(argv=None) -> int:
     parser.add_argument("--base")
     parser.add_argument("--listings", type=int)
     parser.add_argument("--db")
+    parser.add_argument("--profile", metavar="DIR", help="also profile one crawl of each kind into DIR")
     args = parser.parse_args(argv)
     if args.worker:
-        print(json.dumps(crawl_worker(args.worker, args.base, args.listings, args.db)))
+        print(json.dumps(crawl_worker(args.worker, args.base, args.listings, args.db, args.profile)))
         return 0
 
     listings = -(-args.pages // LINKS_PER_LISTING)
@@ -163,11 +180,21 @@ def main(argv=None) -> int:
                 rates[mode].append(rate)
                 print(f"{mode:4}: {result['pages']} pages, {result['items']} items, "
                       f"{result['stored']} stored, {result['seconds']:.1f} s, {rate:.0f} pages/s")
+        if args.profile:
+            Path(args.profile).mkdir(parents=True, exist_ok=True)
+            for mode in ("bare", "full"):
+                run_worker(mode, base_url, listings, str(Path(args.profile) / f"{mode}.prof"))
+            print(f"profiles of one crawl of each kind in {args.profile}/bare.prof and full.prof")
     finally:
         server.terminate()
-    bare, full = (sum(r) / len(r) for r in (rates["bare"], rates["full"]))
-    print(f"bare spider {bare:.0f} pages/s, full chain into SQLite {full:.0f} pages/s, ratio {full / bare:.2f} (goal ≥ 0.90)")
+    ratios = [full / bare for bare, full in zip(rates["bare"], rates["full"], strict=True)]
+    print(f"bare spider {_spread(rates['bare'])} pages/s, full chain into SQLite {_spread(rates['full'])} pages/s, "
+          f"ratio {_spread(ratios, '.2f')} (median [min–max] of {len(ratios)} rounds; goal ≥ 0.90)")
     return 0
+
+
+def _spread(values: list[float], form: str = ".0f") -> str:
+    return f"{statistics.median(values):{form}} [{min(values):{form}}–{max(values):{form}}]"
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from aggregator.strings import kept_when_short
+
 # --- bylines -----------------------------------------------------------------------------------
 
 # Linear time on any input (a hostile page's 100,000-character "name"): no pattern may start at
@@ -69,6 +71,7 @@ _LONE_INITIAL = re.compile(r"(?<![^\W\d_])(?<!['’])([^\W\d_])(?![\w.'’-])")
 _NAME_CHARS = re.compile(r"^[^\W\d_]+(?:[.'’\-\s][^\W\d_]*)*$")
 
 
+@kept_when_short
 def _clean(text: str) -> str:
     text = html.unescape(html.unescape(_TAG.sub(" ", text)))
     text = unicodedata.normalize("NFC", text)
@@ -142,6 +145,11 @@ def split_byline(raw: str) -> list[str]:
     """
     if not isinstance(raw, str):
         return []
+    return list(_split_byline(raw))
+
+
+@kept_when_short
+def _split_byline(raw: str) -> tuple[str, ...]:
     text = _clean(raw)
     text = _EMAIL.sub(" ", text)
     text = _URL.sub(" ", text)
@@ -153,8 +161,8 @@ def split_byline(raw: str) -> list[str]:
         people = [canonical_person_name(p) for p in _people_in(_BY_PREFIX.sub("", segment))]
         people = [p for p in people if p]
         if people:
-            return people
-    return []
+            return tuple(people)
+    return ()
 
 
 # --- site accounts -----------------------------------------------------------------------------
@@ -177,14 +185,16 @@ _DESK_WORDS = {"sport", "sports", "news", "film", "films", "movies", "culture", 
 _DOMAIN_LIKE = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,24}$", re.IGNORECASE)
 
 
-def _words(text: str) -> list[str]:
+@kept_when_short
+def _words(text: str) -> tuple[str, ...]:
     text = unicodedata.normalize("NFKD", _clean(text).casefold().replace("&", " and "))
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = re.sub(r"(?<=\w)['’.](?=\w)", "", text)
-    return re.findall(r"\w+", text)
+    return tuple(re.findall(r"\w+", text))
 
 
-def _outlet_forms(publication: str) -> set[str]:
+@kept_when_short
+def _outlet_forms(publication: str) -> frozenset[str]:
     """Squashed spellings an account may use for an outlet: "The Guardian" -> guardian,
     theguardian; "theguardian.com" -> theguardian, theguardiancom."""
     text = publication.strip()
@@ -197,7 +207,7 @@ def _outlet_forms(publication: str) -> set[str]:
         forms.add("".join(words))
         if words[0] == "the" and len(words) > 1:
             forms.add("".join(words[1:]))
-    return forms
+    return frozenset(forms)
 
 
 def is_site_account(name: str, publication_names: Iterable[str] = ()) -> bool:
@@ -286,6 +296,11 @@ def person_key(name: str) -> str:
     "" when nothing is left. Equal keys mean one spelling, not yet one person."""
     if not isinstance(name, str):
         return ""
+    return _person_key(name)
+
+
+@kept_when_short
+def _person_key(name: str) -> str:
     text = unicodedata.normalize("NFKD", _clean(name)).casefold()
     return "".join(c for c in text if c.isalnum() and not unicodedata.combining(c))
 

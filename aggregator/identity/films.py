@@ -11,7 +11,10 @@ import html
 import re
 import unicodedata
 
+from aggregator.strings import kept_when_short
 
+
+@kept_when_short
 def _clean(text: str) -> str:
     text = html.unescape(html.unescape(re.sub(r"<[^>]+>", " ", text)))
     text = unicodedata.normalize("NFC", text)
@@ -117,6 +120,11 @@ def film_title_from_headline(headline: str) -> str | None:
     """
     if not isinstance(headline, str):
         return None
+    return _headline_title(headline)
+
+
+@kept_when_short
+def _headline_title(headline: str) -> str | None:
     text = _HEADLINE_NOISE.sub("", _clean(headline))
     if not text:
         return None
@@ -143,6 +151,11 @@ def year_from_text(text: str | None) -> int | None:
     is none, when it is outside 1880..2100, or when two different years appear."""
     if not isinstance(text, str):
         return None
+    return _stated_year(text)
+
+
+@kept_when_short
+def _stated_year(text: str) -> int | None:
     years = {int(a or b) for a, b in _YEAR_PAREN.findall(_clean(text))}
     years = {y for y in years if 1880 <= y <= 2100}
     return years.pop() if len(years) == 1 else None
@@ -179,6 +192,11 @@ def film_key(title: str) -> str:
     """
     if not isinstance(title, str):
         raise ValueError(f"film title must be a string, not {type(title).__name__}")
+    return _film_key(title)
+
+
+@kept_when_short
+def _film_key(title: str) -> str:
     text = _YEAR_PAREN.sub(" ", _clean(title))
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()

@@ -261,6 +261,8 @@ class Registry:
         self._by_domain: dict[str, str] = {}
         self._by_name: dict[str, str] = {}
         self._by_label: dict[str, str | None] = {}
+        self._claims_refused: dict[tuple[str | None, str], bool] = {}
+        """name_claim_refused by (name, host): a crawl meets the same few outlets again and again."""
         sources = sources or {}
         for publication in publications:
             source = sources.get(publication.key, "<registry>")
@@ -330,7 +332,19 @@ class Registry:
         """True when a page names a registered outlet that its URL's site is not: a page on
         spoof.example with og:site_name "The New York Times" is not the Times' review. An
         outlet without domains, or a page with no host, cannot be checked and is not refused."""
-        if not url or not registered_domain(url) or self.by_domain(url) is not None:
+        if not url:
+            return False
+        if not (name is None or isinstance(name, str)):
+            return self._claim_refused(name, url)
+        key = (name, host_of(url))  # the URL is read only through its host_of
+        if key not in self._claims_refused:
+            if len(self._claims_refused) >= 10_000:  # a crawl of very many sites: start again
+                self._claims_refused.clear()
+            self._claims_refused[key] = self._claim_refused(name, url)
+        return self._claims_refused[key]
+
+    def _claim_refused(self, name, url: str) -> bool:
+        if not registered_domain(url) or self.by_domain(url) is not None:
             return False
         found = self.resolve(name=name)
         return found is not None and bool(found.domains)

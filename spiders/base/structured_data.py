@@ -54,8 +54,8 @@ from .visible_page import (
 logger = logging.getLogger(__name__)
 
 RATING_CLASS_XPATH = (
-    "//*[self::article or self::main or self::header]"
-    "//*[contains(@class, 'rating') or contains(@class, 'stars') or contains(@class, 'grade')]"
+    "(//article | //main | //header)"
+    "//*[@class][contains(@class, 'rating') or contains(@class, 'stars') or contains(@class, 'grade')]"
     "[not(ancestor::aside or ancestor::nav or ancestor::footer"
     " or ancestor::*[contains(@class, 'related')])]"
 )
@@ -64,7 +64,7 @@ PARAGRAPH_XPATHS = ("//article//p", "//main//p", "//body//p")
 NOT_BODY = "[not(ancestor::aside or ancestor::nav or ancestor::footer or ancestor::header)]"
 MAX_PARAGRAPHS = 300
 # The visible standfirst (dek, subtitle): where an outlet emphasises the film's title.
-STANDFIRST_XPATH = ("(//*[contains(@class, 'standfirst') or contains(@class, 'dek')"
+STANDFIRST_XPATH = ("(//*[@class][contains(@class, 'standfirst') or contains(@class, 'dek')"
                     " or contains(@class, 'subtitle') or contains(@class, 'subheading')])[1]")
 EMPHASIS_TAGS = frozenset({"em", "i", "cite"})
 LISTING_SITES = ("rottentomatoes.com",)

@@ -28,6 +28,7 @@ other pages: related-story cards, sidebars, navigation, footers and comments
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -41,29 +42,41 @@ holding it (WordPress puts `has-sidebar` on the page's wrapper)."""
 
 HEADLINE_XPATHS = (
     "//article//h1",
-    "//*[self::h1 or self::h2][contains(@class, 'entry-title') or contains(@class, 'post-title')"
+    "(//h1 | //h2)[@class or @itemprop][contains(@class, 'entry-title') or contains(@class, 'post-title')"
     " or contains(@class, 'article-title') or contains(@class, 'articleHeadline')"
     " or contains(@class, 'headline') or @itemprop='headline']",
     "//main//h1",
     "//h1[not(ancestor::header)]",
     "//h1",
-    "//h2[a[contains(concat(' ', normalize-space(@rel), ' '), ' bookmark ')]]",
+    "//h2[a[@rel][contains(concat(' ', normalize-space(@rel), ' '), ' bookmark ')]]",
 )
 MAX_HEADLINE = 300
 
 BYLINE_XPATHS = (
     "//*[@itemprop='author']",
-    "//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]",
-    "//*[contains(@class, 'byline') or contains(@class, 'author') or contains(@class, 'posted-by')"
+    "//a[@rel][contains(concat(' ', normalize-space(@rel), ' '), ' author ')]",
+    "//*[@class][contains(@class, 'byline') or contains(@class, 'author') or contains(@class, 'posted-by')"
     " or contains(@class, 'contributor')][not(self::img or self::a[contains(@href, '#comment')])]",
 )
 BYLINE_LINE = re.compile(r"^\s*(?:reviewed|posted|written|words|review)\s+by\s+\S|^\s*by\s+[A-Z]", re.I)
-LINE_XPATH = ("//text()[contains(translate(., 'BY', 'by'), 'by ')]/parent::*"
+LINE_XPATH = ("//text()[contains(., 'by ') or contains(., 'By ') or contains(., 'bY ') or contains(., 'BY ')]/parent::*"
               "[self::p or self::span or self::div or self::em or self::strong or self::li or self::small]")
 SIGN_OFF = re.compile(r"^\s*(?:[—–]|--?)\s*([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3})\s*$")
 """An old page signs its review at the end: "— Cuthbert Vanderhook"."""
 SIGN_OFF_XPATH = ("//text()[starts-with(normalize-space(.), '—') or starts-with(normalize-space(.), '–')"
                   " or starts-with(normalize-space(.), '-')]/parent::*")
+
+
+def _has_by(text: str) -> bool:
+    """LINE_XPATH's text condition."""
+    return "by " in text or "By " in text or "bY " in text or "BY " in text
+
+
+def _opens_with_dash(text: str) -> bool:
+    """SIGN_OFF_XPATH's text condition (normalize-space strips only the XML white space)."""
+    return text.lstrip(" \t\r\n").startswith(("—", "–", "-"))
+
+
 MAX_BYLINE = 120
 
 DATE_METAS = (
@@ -73,7 +86,7 @@ DATE_METAS = (
     "dc.date", "date",
 )
 DATE_CLASS_XPATH = (
-    "//*[contains(@class, 'post-date') or contains(@class, 'entry-date')"
+    "//*[@class][contains(@class, 'post-date') or contains(@class, 'entry-date')"
     " or contains(@class, 'date-header') or contains(@class, 'published') or contains(@class, 'dateline')"
     " or contains(@class, 'pubdate') or contains(@class, 'timestamp') or @class='date'"
     " or contains(@class, 'article-date') or contains(@class, 'meta-date')]"
@@ -85,14 +98,17 @@ OPENING_DATE = re.compile(
 DATED_LINE = re.compile(
     r"^\s*(?:reviewed|posted|published|first\s+published|written)(?:\s+on)?\s*:?\s*(.{6,40}?)\s*$", re.I)
 """A line that dates the review in words: "Reviewed October 14, 2005", "Posted on 3rd March 2025"."""
+DATED_LINE_WORDS = ("Reviewed", "reviewed", "REVIEWED", "Posted", "posted", "POSTED",
+                    "Published", "published", "PUBLISHED", "Written", "written")
 DATED_LINE_XPATH = "//body//text()[string-length(.) < 60 and (%s)]" % " or ".join(
-    f"contains(., '{word}')" for word in ("Reviewed", "reviewed", "REVIEWED", "Posted", "posted", "POSTED",
-                                          "Published", "published", "PUBLISHED", "Written", "written"))
+    f"contains(., '{word}')" for word in DATED_LINE_WORDS)
+_DATED_LINE_WORD = re.compile("|".join(DATED_LINE_WORDS))
+"""DATED_LINE_XPATH's words, to test a short text node in Python first."""
 MAX_DATE = 80
 
 TAG_XPATHS = (
-    "//a[contains(concat(' ', normalize-space(@rel), ' '), ' tag ')]",
-    "//*[contains(@class, 'tags') or contains(@class, 'tag-list') or contains(@class, 'post-tag')"
+    "//a[@rel][contains(concat(' ', normalize-space(@rel), ' '), ' tag ')]",
+    "//*[@class][contains(@class, 'tags') or contains(@class, 'tag-list') or contains(@class, 'post-tag')"
     " or contains(@class, 'tag-links')]//a",
 )
 MAX_TAG = 80
@@ -122,12 +138,44 @@ def _is_chrome(element) -> bool:
     return (element.get("id") or "").startswith(_CHROME_IDS)
 
 
+_CHROME_CANDIDATES = "descendant-or-self::*[@class or @id or self::aside or self::nav or self::footer]"
+"""The only elements `_is_chrome` can accept: asking libxml2 for them spares a Python test of
+every other element of the page."""
+
+
 def _chrome(root) -> frozenset:
     """The page's chrome elements (CHROME_*), found in one pass over the tree."""
     if _chrome_of[0] is not root:
-        _chrome_of[:] = [root, frozenset(e for e in root.iter() if isinstance(e.tag, str)
-                                         and e.tag not in ("html", "body") and _is_chrome(e))]
+        _chrome_of[:] = [root, frozenset(e for e in root.xpath(_CHROME_CANDIDATES)
+                                         if e.tag not in ("html", "body") and _is_chrome(e))]
     return _chrome_of[1]
+
+
+_texts_of: list = [None, []]
+"""(the page last read, the words of its text nodes): shared like the chrome."""
+_ALL_TEXT = etree.XPath("//text()", smart_strings=False)
+
+
+def _texts(root) -> list[str]:
+    """The words of every text node of the page, in document order, as plain strings. The
+    readers looking for words in text nodes test them here in Python first: an XPath string
+    function (contains, translate, normalize-space) copies every text node it is given, the
+    page's inline scripts included, once per reader."""
+    if _texts_of[0] is not root:
+        _texts_of[:] = [root, _ALL_TEXT(root)]
+    return _texts_of[1]
+
+
+def _if_any_text(root, xpath: str, test) -> list:
+    """`_nodes(root, xpath)` for an `xpath` that selects by a text node's words, run only when
+    some text node passes `test` (the same condition, in Python): most pages have none."""
+    return _nodes(root, xpath) if any(test(t) for t in _texts(root)) else []
+
+
+@lru_cache(maxsize=256)
+def _compiled(xpath: str) -> etree.XPath:
+    """An XPath parsed once for the crawl, not once per page."""
+    return etree.XPath(xpath)
 
 
 def _in_chrome(element, chrome: frozenset) -> bool:
@@ -142,7 +190,7 @@ def _nodes(root, xpath: str) -> list:
     """The elements `xpath` finds in the article, none from the chrome around it."""
     chrome = _chrome(root)
     try:
-        found = root.xpath(xpath)
+        found = _compiled(xpath)(root)
     except etree.XPathError:
         return []
     return [e for e in found if not _in_chrome(e, chrome)]
@@ -179,7 +227,7 @@ def visible_bylines(root, meta: dict[str, list[str]]) -> list[str]:
                 text = element.get("content", "")
             if text and len(text) <= MAX_BYLINE:
                 found.append(text)
-    for element in _nodes(root, LINE_XPATH)[:200]:
+    for element in _if_any_text(root, LINE_XPATH, _has_by)[:200]:
         text = _text(element)
         if text and len(text) <= 60 and BYLINE_LINE.match(text):
             found.append(text)
@@ -189,19 +237,25 @@ def visible_bylines(root, meta: dict[str, list[str]]) -> list[str]:
 def sign_off(root) -> str | None:
     """The name signing the article at its foot ("— Cuthbert Vanderhook"), as old static pages
     credit their critic: the last such line."""
-    names = [m.group(1) for e in _nodes(root, SIGN_OFF_XPATH)[-20:] if (m := SIGN_OFF.match(_text(e)))]
+    signed = _if_any_text(root, SIGN_OFF_XPATH, _opens_with_dash)
+    names = [m.group(1) for e in signed[-20:] if (m := SIGN_OFF.match(_text(e)))]
     return names[-1] if names else None
 
 
 SELF_INTRODUCTION = re.compile(r"\b(?:I['’]m|I\s+am|[Mm]y\s+name\s+is)\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})")
-INTRODUCTION_XPATH = "//text()[contains(., 'I’m ') or contains(., \"I'm \") or contains(., 'I am ') or contains(., 'name is ')]"
+
+
+def _introduces(text: str) -> bool:
+    """A text node that may introduce its author."""
+    return "I’m " in text or "I'm " in text or "I am " in text or "name is " in text
 
 
 def introduced_names(root) -> list[str]:
     """Names a page's author gives themselves ("I'm Tobiah Quennell", an About widget): the
     person behind a login-handle byline (aggregator.identity.critics.name_fits_handle)."""
     names = []
-    for text_node in root.xpath(INTRODUCTION_XPATH)[:20]:  # an About widget is chrome: read it all the same
+    introducing = [t for t in _texts(root) if _introduces(t)]
+    for text_node in introducing[:20]:  # an About widget is chrome: read it all the same
         names += SELF_INTRODUCTION.findall(str(text_node))
     return list(dict.fromkeys(names))[:5]
 
@@ -217,7 +271,8 @@ def visible_dates(root, paragraphs: list[str]) -> list[str]:
     for paragraph in paragraphs[:2]:
         if match := OPENING_DATE.match(paragraph):
             found.append(match.group(1))
-    for text_node in _nodes(root, DATED_LINE_XPATH)[:10]:
+    dated = _if_any_text(root, DATED_LINE_XPATH, lambda text: len(text) < 60 and _DATED_LINE_WORD.search(text))
+    for text_node in dated[:10]:
         if (match := DATED_LINE.match(str(text_node))) and _YEAR.search(match.group(1)):
             found.append(match.group(1))
     return list(dict.fromkeys(found))[:10]
@@ -257,7 +312,7 @@ def rating_labels(root) -> list[str]:
     return labels if len(labels) == 1 else []
 
 
-MASTHEAD_XPATH = ("//*[contains(@class, 'site-title') or contains(@class, 'site-name')"
+MASTHEAD_XPATH = ("//*[@class][contains(@class, 'site-title') or contains(@class, 'site-name')"
                   " or contains(@class, 'blog-title') or contains(@class, 'masthead-title')]")
 MAX_SITE_NAME = 60
 
@@ -298,10 +353,11 @@ def _is_home(href: str) -> bool:
     return path in ("", "/index.html", "/index.php")
 
 
+RUNTIME_XPATH = "//text()[contains(., 'min')]/parent::*"
 YEAR_RUNTIME = re.compile(r"^\s*((?:18|19|20)\d{2})\s*[|·•,/]\s*\d{2,3}\s*(?:min|mins|minutes)\b\.?", re.I)
 
 
-FACT_YEAR_XPATH = ("//*[self::dt or self::th or self::strong or self::b]"
+FACT_YEAR_XPATH = ("(//dt | //th | //strong | //b)"
                    "[translate(normalize-space(translate(., ':', '')), 'YEARLSODF', 'yearlsodf')"
                    " = 'year' or translate(normalize-space(translate(., ':', '')), 'YEARLSODF', 'yearlsodf')"
                    " = 'release year' or translate(normalize-space(translate(., ':', '')), 'YEARLSODF',"
@@ -312,7 +368,7 @@ _ONLY_YEAR = re.compile(r"^\s*:?\s*((?:18|19|20)\d{2})\s*$")
 def stated_film_year(root) -> str | None:
     """A film's year a facts line or box states: "2013 | 90 mins.", or a "Year" entry of a
     fact box (<dt>Year</dt><dd>2026</dd>, a table row, "<strong>Year:</strong> 2026")."""
-    for element in _nodes(root, "//text()[contains(., 'min')]/parent::*")[:200]:
+    for element in _if_any_text(root, RUNTIME_XPATH, lambda text: "min" in text)[:200]:
         text = _text(element)
         if len(text) <= 40 and (match := YEAR_RUNTIME.match(text)):
             return match.group(1)
