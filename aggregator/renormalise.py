@@ -137,6 +137,7 @@ def renormalise(
     batch_size: int = BATCH_SIZE,
     dry_run: bool = False,
     verdict_model: Any = LOAD_MODEL,
+    habits: Any = LOAD_MODEL,
 ) -> RenormaliseReport:
     """Re-normalise the stored reviews (of one `publication` key, or the given `urls`).
 
@@ -144,14 +145,17 @@ def renormalise(
     outlets it does not know are read from the stored publications. `learnt_scales` replaces
     the scales learnt from the outlets' raw ratings (the crawl passes what it learnt).
     `verdict_model` is the model inferred verdicts are read with (None: none are); by default
-    the one a crawl of this database would load.
+    the one a crawl of this database would load. `habits` are the fresh habits to call scored
+    reviews with; by default learnt from the store (a crawl passes the ones it used, so that a
+    few re-read reviews do not cost a read of every stored one).
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, not {batch_size}")
     report = RenormaliseReport(dry_run=dry_run)
     with sessions() as session:
         outlets = stored_outlets(session)
-        habits = learn_habits(session)
+        if habits is LOAD_MODEL:
+            habits = learn_habits(session)
         if verdict_model is LOAD_MODEL:
             verdict_model = run_verdict_model(session)
         critics = model_critic_identities(session, verdict_model)

@@ -230,7 +230,7 @@ class DecideVerdictPipeline(CountingPipeline):
                 lookup=self.publications.lookup,
                 urls=urls,
                 learnt_scales=learnt,
-                verdict_model=self.model,
+                verdict_model=self.model, habits=self.habits,
             )
             if report.changed["rating"]:
                 self.count("scale_learnt_at_close", report.changed["rating"])
@@ -257,7 +257,7 @@ class DecideVerdictPipeline(CountingPipeline):
                 urls = inferred_urls_of_films(session, self.films_with_new_calls)
             if urls:
                 report = renormalise(session_factory(engine), lookup=self.publications.lookup, urls=urls,
-                                     verdict_model=self.model)  # fmt: skip
+                                     verdict_model=self.model, habits=self.habits)  # fmt: skip
                 self.count("consensus_refreshed", report.changed["verdict"])
         except Exception:  # the reviews are stored; `aggregator renormalise` can do it later
             logger.exception("could not re-read inferred verdicts with their films' consensus")
