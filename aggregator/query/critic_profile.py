@@ -1,0 +1,347 @@
+"""A critic measured against the consensus: how often they agree, how high they score, how
+often they stand alone, and how their scores spread (`aggregator critic show`).
+
+Every comparison is leave-one-out: a film's consensus is read from the OTHER reviews of it,
+those not linked to the critic (a co-written review is the critic's own, so it never counts
+in the consensus it is compared with). The film's totals are read once over the covering
+index `(film_id, verdict_source, fresh, score)` and the critic's own reviews are subtracted
+from them in Python, so a profile costs three queries whatever the number of films.
+
+Every figure carries its denominator and how many of its inputs were inferred (a verdict a
+model read from the text, verdict_source "inferred"); a figure resting on fewer than
+`MIN_INPUTS` inputs is "too few": no value, a reason instead. Reviews with no film are left
+out of every figure and counted (`without_film`). Critics are stored merged, and a review
+links a critic once, so a merged critic's review counts once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from aggregator.db.models import Critic, Publication, Review, ReviewCritic
+
+MIN_OTHER_REVIEWS = 5
+"""A film enters agreement and contrarian rate only with at least this many OTHER reviews
+carrying a fresh call (leniency: other reviews with a score). Fewer make a consensus of
+two friends."""
+
+MIN_INPUTS = 5
+"""Below this many inputs (reviews counted in its denominator) a figure is "too few"."""
+
+STRONG_CONSENSUS = 0.8
+"""A consensus is strong when at least this share of the other calls go one way: a call
+against it is contrarian."""
+
+SCORE_BIN_WIDTH = 10
+"""Score distribution bins: [0, 10), [10, 20), … [90, 100] (100 falls in the last)."""
+
+Z95 = 1.959963984540054
+"""The normal quantile of a two-sided 95% interval."""
+
+INFERRED = "inferred"
+
+
+# --- intervals -----------------------------------------------------------------------------
+
+
+def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval of a share `successes/trials` (trials > 0): unlike the
+    normal interval it stays inside [0, 1] and is honest at shares near 0 or 1."""
+    share = successes / trials
+    denominator = 1 + z * z / trials
+    centre = (share + z * z / (2 * trials)) / denominator
+    half = z * math.sqrt(share * (1 - share) / trials + z * z / (4 * trials * trials)) / denominator
+    # at 0 and at `trials` the bound is exactly 0 or 1: said so, not left to rounding
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == trials else min(1.0, centre + half)
+    return low, high
+
+
+_T975_SMALL = {1: 12.7062047, 2: 4.3026527, 3: 3.1824463}
+
+
+def t_quantile_975(degrees: int) -> float:
+    """Student's t 97.5% quantile: the table below 4 degrees of freedom, else the
+    Cornish-Fisher expansion around the normal quantile (within 0.03% of the table)."""
+    if degrees < 4:
+        return _T975_SMALL[degrees]
+    z, v = Z95, float(degrees)
+    return (z + (z**3 + z) / (4 * v) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * v**2)
+            + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * v**3)
+            + (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / (92160 * v**4))
+
+
+@dataclass(frozen=True)
+class ShareFigure:
+    """`count` of `denominator` inputs, as a share with its 95% Wilson interval."""
+
+    count: int
+    denominator: int
+    inferred: int
+    """Inputs among `denominator` whose own call was inferred."""
+    value: float | None
+    low: float | None
+    high: float | None
+    too_few: str | None = None
+    """Why there is no value (fewer inputs than the minimum); None when there is one."""
+
+
+@dataclass(frozen=True)
+class MeanFigure:
+    """A mean over `denominator` values with its 95% Student t interval."""
+
+    denominator: int
+    inferred: int
+    value: float | None
+    low: float | None
+    high: float | None
+    too_few: str | None = None
+
+
+def _too_few(denominator: int, minimum: int, what: str) -> str:
+    return f"too few: {denominator} {what}, at least {minimum} needed"
+
+
+def share_figure(count: int, denominator: int, inferred: int, *, minimum: int = MIN_INPUTS,
+                 what: str = "reviews") -> ShareFigure:
+    if denominator < max(1, minimum):
+        return ShareFigure(count, denominator, inferred, None, None, None,
+                           _too_few(denominator, max(1, minimum), what))
+    low, high = wilson_interval(count, denominator)
+    return ShareFigure(count, denominator, inferred, count / denominator, low, high)
+
+
+def mean_figure(values: list[float], inferred: int, *, minimum: int = MIN_INPUTS,
+                what: str = "reviews") -> MeanFigure:
+    n = len(values)
+    if n < max(2, minimum):  # a spread needs two values
+        return MeanFigure(n, inferred, None, None, None, _too_few(n, max(2, minimum), what))
+    mean = sum(values) / n
+    spread = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    half = t_quantile_975(n - 1) * spread / math.sqrt(n)
+    return MeanFigure(n, inferred, mean, mean - half, mean + half)
+
+
+# --- the profile ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsensusBase:
+    """What a consensus figure was compared with: `films` films, on which the other reviews
+    gave `calls` calls (or scores), `inferred` of them inferred."""
+
+    films: int
+    calls: int
+    inferred: int
+
+
+@dataclass(frozen=True)
+class OutletCount:
+    key: str
+    name: str
+    reviews: int
+
+
+@dataclass(frozen=True)
+class ScoreBin:
+    low: int
+    high: int
+    """Exclusive, except for the last bin (100 is in [90, 100])."""
+    count: int
+
+
+@dataclass(frozen=True)
+class ScoreDistribution:
+    bins: list[ScoreBin]
+    denominator: int
+    """Scored reviews with a film."""
+    inferred: int
+    """Of them, reviews whose call was inferred (their score is the page's own)."""
+
+
+@dataclass
+class CriticProfile:
+    critic_id: int
+    name: str
+    reviews: int
+    """Every review linked to the critic."""
+    without_film: int
+    """Of them, reviews with no film: left out of every figure below."""
+    outlets: list[OutletCount]
+    first_year: int | None
+    last_year: int | None
+    undated: int
+    agreement: ShareFigure
+    """Reviews whose fresh call matches the other reviews' majority call on the film; films
+    whose other calls split exactly in half have no consensus and are left out (`ties`)."""
+    agreement_base: ConsensusBase
+    ties: int
+    leniency: MeanFigure
+    """Mean of (their score − the other reviews' mean score of the film), in points of 100."""
+    leniency_base: ConsensusBase
+    contrarian: ShareFigure
+    """Reviews calling against a consensus of at least STRONG_CONSENSUS of the other calls."""
+    contrarian_base: ConsensusBase
+    scores: ScoreDistribution
+    min_other_reviews: int = MIN_OTHER_REVIEWS
+    minimum_inputs: int = MIN_INPUTS
+    strong_consensus: float = STRONG_CONSENSUS
+
+
+@dataclass
+class _FilmTally:
+    """Calls and scores of a set of reviews of one film (totals, or one critic's own)."""
+
+    calls: int = 0
+    fresh: int = 0
+    calls_inferred: int = 0
+    scored: int = 0
+    score_sum: float = 0.0
+    scored_inferred: int = 0
+
+    def minus(self, other: _FilmTally) -> _FilmTally:
+        return _FilmTally(self.calls - other.calls, self.fresh - other.fresh,
+                          self.calls_inferred - other.calls_inferred, self.scored - other.scored,
+                          self.score_sum - other.score_sum, self.scored_inferred - other.scored_inferred)
+
+
+class CriticNotStored(LookupError):
+    pass
+
+
+def _own_reviews(session: Session, critic_id: int):
+    stmt = (select(Review.id, Review.film_id, Review.published, Review.score, Review.fresh,
+                   Review.verdict_source, Publication.key, Publication.name)
+            .join(ReviewCritic, ReviewCritic.review_id == Review.id)
+            .join(Publication, Publication.id == Review.publication_id)
+            .where(ReviewCritic.critic_id == critic_id)
+            .order_by(Review.id))
+    return session.execute(stmt).all()
+
+
+def _film_totals(session: Session, critic_id: int) -> dict[int, _FilmTally]:
+    """Every review's calls and scores, per film the critic reviewed (their own included:
+    the caller subtracts them)."""
+    inferred = Review.verdict_source == INFERRED
+    own_films = (select(Review.film_id).join(ReviewCritic, ReviewCritic.review_id == Review.id)
+                 .where(ReviewCritic.critic_id == critic_id, Review.film_id.is_not(None)))
+    stmt = (select(Review.film_id, func.count(Review.fresh),
+                   func.sum(case((Review.fresh.is_(True), 1), else_=0)),
+                   func.sum(case((and_(Review.fresh.is_not(None), inferred), 1), else_=0)),
+                   func.count(Review.score), func.coalesce(func.sum(Review.score), 0.0),
+                   func.sum(case((and_(Review.score.is_not(None), inferred), 1), else_=0)))
+            .where(Review.film_id.in_(own_films)).group_by(Review.film_id))
+    return {film_id: _FilmTally(int(calls), int(fresh or 0), int(ci or 0), int(scored),
+                                float(total), int(si or 0))
+            for film_id, calls, fresh, ci, scored, total, si in session.execute(stmt)}
+
+
+def _tally(rows) -> _FilmTally:
+    tally = _FilmTally()
+    for row in rows:
+        inferred = row.verdict_source == INFERRED
+        if row.fresh is not None:
+            tally.calls += 1
+            tally.fresh += bool(row.fresh)
+            tally.calls_inferred += inferred
+        if row.score is not None:
+            tally.scored += 1
+            tally.score_sum += row.score
+            tally.scored_inferred += inferred
+    return tally
+
+
+def score_distribution(scores: list[tuple[float, bool]]) -> ScoreDistribution:
+    """[(score, inferred call)] in SCORE_BIN_WIDTH-point bins."""
+    last = 100 // SCORE_BIN_WIDTH - 1
+    counts = Counter(min(int(score // SCORE_BIN_WIDTH), last) for score, _ in scores)
+    bins = [ScoreBin(i * SCORE_BIN_WIDTH, (i + 1) * SCORE_BIN_WIDTH, counts.get(i, 0))
+            for i in range(last + 1)]
+    return ScoreDistribution(bins, len(scores), sum(inferred for _, inferred in scores))
+
+
+def critic_profile(session: Session, critic_id: int, *, min_other_reviews: int = MIN_OTHER_REVIEWS,
+                   minimum: int = MIN_INPUTS) -> CriticProfile:
+    """The profile of one stored critic, in three queries."""
+    critic = session.get(Critic, critic_id)
+    if critic is None:
+        raise CriticNotStored(f"no critic with id {critic_id}")
+    rows = _own_reviews(session, critic_id)
+    outlet_counts = Counter((row.key, row.name) for row in rows)
+    years = [row.published.year for row in rows if row.published is not None]
+    on_films = [row for row in rows if row.film_id is not None]
+    by_film: dict[int, list] = defaultdict(list)
+    for row in on_films:
+        by_film[row.film_id].append(row)
+    totals = _film_totals(session, critic_id) if on_films else {}
+    others = {film: totals.get(film, _FilmTally()).minus(_tally(own)) for film, own in by_film.items()}
+
+    agree = agree_n = agree_inferred = ties = 0
+    against = strong_n = strong_inferred = 0
+    agreement_films: set[int] = set()
+    strong_films: set[int] = set()
+    differences: list[float] = []
+    differences_inferred = 0
+    leniency_films: set[int] = set()
+    for row in on_films:
+        rest = others[row.film_id]
+        inferred = row.verdict_source == INFERRED
+        if row.fresh is not None and rest.calls >= min_other_reviews:
+            share = rest.fresh / rest.calls
+            if share == 0.5:
+                ties += 1
+            else:
+                agree_n += 1
+                agree_inferred += inferred
+                agree += bool(row.fresh) == (share > 0.5)
+                agreement_films.add(row.film_id)
+            if share >= STRONG_CONSENSUS or share <= 1 - STRONG_CONSENSUS:
+                strong_n += 1
+                strong_inferred += inferred
+                against += bool(row.fresh) != (share >= STRONG_CONSENSUS)
+                strong_films.add(row.film_id)
+        if row.score is not None and rest.scored >= min_other_reviews:
+            differences.append(row.score - rest.score_sum / rest.scored)
+            differences_inferred += inferred
+            leniency_films.add(row.film_id)
+
+    def base(films: set[int], scored: bool = False) -> ConsensusBase:
+        if scored:
+            return ConsensusBase(len(films), sum(others[f].scored for f in films),
+                                 sum(others[f].scored_inferred for f in films))
+        return ConsensusBase(len(films), sum(others[f].calls for f in films),
+                             sum(others[f].calls_inferred for f in films))
+
+    return CriticProfile(
+        critic_id=critic.id,
+        name=critic.name,
+        reviews=len(rows),
+        without_film=len(rows) - len(on_films),
+        outlets=[OutletCount(key, name, n) for (key, name), n
+                 in sorted(outlet_counts.items(), key=lambda kv: (-kv[1], kv[0][0]))],
+        first_year=min(years, default=None),
+        last_year=max(years, default=None),
+        undated=len(rows) - len(years),
+        agreement=share_figure(agree, agree_n, agree_inferred, minimum=minimum),
+        agreement_base=base(agreement_films),
+        ties=ties,
+        leniency=mean_figure(differences, differences_inferred, minimum=minimum),
+        leniency_base=base(leniency_films, scored=True),
+        contrarian=share_figure(against, strong_n, strong_inferred, minimum=minimum),
+        contrarian_base=base(strong_films),
+        scores=score_distribution([(row.score, row.verdict_source == INFERRED)
+                                   for row in on_films if row.score is not None]),
+        min_other_reviews=min_other_reviews,
+        minimum_inputs=minimum,
+    )
+
+
+def profile_record(profile: CriticProfile) -> dict[str, Any]:
+    """The profile as the JSON object aggregator/schemas/critic-profile.schema.json describes."""
+    return asdict(profile)

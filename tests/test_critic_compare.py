@@ -1,0 +1,196 @@
+"""Critic against critic (aggregator.query.critic_compare, `aggregator critic compare|similar`),
+on SQLite and PostgreSQL. Every outlet, critic and film here is fictional."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import jsonschema
+from hypothesis import HealthCheck, given, settings
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from aggregator.cli.common import EXIT_NOT_FOUND, EXIT_USAGE
+from aggregator.cli.main import main
+from aggregator.db.models import Critic
+from aggregator.query.critic_compare import compare_critics, pearson, similar_critics
+from aggregator.query.critic_profile import wilson_interval
+from tests.test_critic_profile import (
+    GAZETTE,
+    OTHERS,
+    TARGET,
+    _schema,
+    build_store,
+    critic_id,
+    hand_store,
+    others,
+    review,
+    rows,
+    save,
+    url_of,
+)
+
+BRAM = OTHERS[0]
+
+
+def store(engine) -> None:
+    """The profile tests' store and Winter Arcade: the target and Bram Castell share seven films."""
+    save(engine, [*hand_store(), review(8, TARGET, "Winter Arcade", 80, entry=GAZETTE),
+                  *others(80, "Winter Arcade", [70, 80, 90])])
+
+
+def test_compare_computed_by_hand(db_engine):
+    store(db_engine)
+    with Session(db_engine) as session:
+        comparison = compare_critics(session, critic_id(db_engine, TARGET), critic_id(db_engine, BRAM))
+    assert (comparison.shared_films, comparison.co_written) == (7, 0)
+    agreement = comparison.agreement  # every film but Salt Meridian; Paper Wolves and Northern Glass inferred
+    assert (agreement.count, agreement.denominator, agreement.inferred) == (6, 7, 2)
+    assert (agreement.low, agreement.high) == wilson_interval(6, 7)
+    # both scored: Copper Tide 90/60, Salt Meridian 30/80, Lantern Hours 50/20, Quiet Engines 70/80,
+    # Winter Arcade 80/70
+    assert comparison.correlation.denominator == 5
+    assert math.isclose(comparison.correlation.value, 160 / math.sqrt(2320 * 2480))
+    assert math.isclose(comparison.mean_difference.value, (30 - 50 + 30 - 10 + 10) / 5)
+    assert [(d.title, d.difference, d.opposite_calls) for d in comparison.disagreements] == [
+        ("Salt Meridian", -50.0, True), ("The Copper Tide", 30.0, False), ("Lantern Hours", 30.0, False),
+        ("Quiet Engines", -10.0, False), ("Winter Arcade", 10.0, False)]
+
+
+def test_opposite_calls_without_scores_rank_after_score_differences(db_engine):
+    save(db_engine, [review(1, TARGET, "Film One", None, True), review(2, BRAM, "Film One", None, False),
+                     review(3, TARGET, "Film Two", 70), review(4, BRAM, "Film Two", 65),
+                     review(5, TARGET, "Film Three", 50), review(6, BRAM, "Film Three", 50)])
+    with Session(db_engine) as session:
+        comparison = compare_critics(session, critic_id(db_engine, TARGET), critic_id(db_engine, BRAM))
+    # Film Three: same score, same call: no disagreement
+    assert [(d.title, d.difference, d.opposite_calls) for d in comparison.disagreements] == [
+        ("Film Two", 5.0, False), ("Film One", None, True)]
+    assert comparison.correlation.value is None and comparison.correlation.too_few.startswith("too few: 2")
+
+
+def test_a_review_both_wrote_is_on_neither_side(db_engine):
+    save(db_engine, [review(1, (TARGET, BRAM), "Film One", 90),  # would be a free agreement
+                     review(2, TARGET, "Film Two", 80), review(3, BRAM, "Film Two", 30)])
+    with Session(db_engine) as session:
+        a, b = critic_id(db_engine, TARGET), critic_id(db_engine, BRAM)
+        comparison = compare_critics(session, a, b, minimum=1)
+        similar = similar_critics(session, a, min_overlap=1)
+    assert (comparison.shared_films, comparison.co_written) == (1, 1)
+    assert (comparison.agreement.count, comparison.agreement.denominator) == (0, 1)
+    (other,) = similar.critics
+    assert (other.name, other.agreement.count, other.agreement.denominator) == (BRAM, 0, 1)
+
+
+def test_similar_ranks_by_the_low_end_of_the_interval(db_engine):
+    store(db_engine)
+    with Session(db_engine) as session:
+        target = critic_id(db_engine, TARGET)
+        similar = similar_critics(session, target, min_overlap=2)
+        fewer = similar_critics(session, target, min_overlap=7, limit=1)
+    # agreements counted by hand from the store: Bram 6/7, Jory 4/6, Ines 4/7, Kit 1/4
+    assert [(c.name, c.agreement.count, c.agreement.denominator) for c in similar.critics] == [
+        (BRAM, 6, 7), ("Jory Pell", 4, 6), ("Ines Moreau", 4, 7), ("Kit Amsel", 1, 4)]
+    assert [c.agreement.low for c in similar.critics] == sorted((c.agreement.low for c in similar.critics),
+                                                                reverse=True)
+    assert similar.candidates == 4  # Lior Dunmore called one film the target called
+    assert (fewer.candidates, [c.name for c in fewer.critics]) == (2, [BRAM])
+
+
+def test_similar_is_one_statement_whatever_the_number_of_critics(db_engine):
+    store(db_engine)
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    with Session(db_engine) as session:
+        target = critic_id(db_engine, TARGET)
+        event.listen(db_engine, "before_cursor_execute", listener)
+        try:
+            similar_critics(session, target, min_overlap=1)
+        finally:
+            event.remove(db_engine, "before_cursor_execute", listener)
+    assert len([s for s in statements if "review_critics" in s]) == 1, statements
+
+
+def test_compare_and_similar_commands_print_tables_and_valid_json(db_engine, capsys):
+    store(db_engine)
+    url = url_of(db_engine)
+    assert main(["critic", "compare", TARGET, BRAM, "--db", url]) == 0
+    out = capsys.readouterr().out
+    assert "  films both reviewed  7\n" in out
+    assert "  score correlation    r = +0.07 over 5 films both scored (0 inferred)" in out
+    assert "Salt Meridian    2031  30           rotten  80            fresh   -50" in out
+    assert main(["critic", "compare", TARGET, BRAM, "--json", "--db", url]) == 0
+    record = json.loads(capsys.readouterr().out)
+    jsonschema.validate(record, _schema("critic-compare.schema.json"))
+    assert record["agreement"]["count"] == 6 and len(record["disagreements"]) == 5
+    assert main(["critic", "similar", TARGET, "--min-overlap", "2", "--db", url]) == 0
+    assert "1   Bram Castell  7      86%" in capsys.readouterr().out
+    assert main(["critic", "similar", TARGET, "--min-overlap", "2", "--limit", "2", "--json", "--db", url]) == 0
+    record = json.loads(capsys.readouterr().out)
+    jsonschema.validate(record, _schema("critic-similar.schema.json"))
+    assert [c["name"] for c in record["critics"]] == [BRAM, "Jory Pell"] and record["candidates"] == 4
+
+
+def test_critics_are_named_by_name_or_id_and_namesakes_are_refused(db_engine, capsys):
+    save(db_engine, [review(1, TARGET, "Film One", 80), review(2, TARGET, "Film One", 60, entry=GAZETTE),
+                     review(3, BRAM, "Film One", 70)])
+    url = url_of(db_engine)
+    assert main(["critic", "compare", TARGET, BRAM, "--db", url]) == EXIT_USAGE
+    assert "2 critics are named 'Odile Varga'; give an id: " in capsys.readouterr().err
+    with Session(db_engine) as session:
+        first = session.scalars(select(Critic.id).where(Critic.name == TARGET).order_by(Critic.id)).first()
+    assert main(["critic", "compare", str(first), BRAM, "--db", url]) == 0
+    assert main(["critic", "compare", str(first), str(first), "--db", url]) == EXIT_USAGE
+    assert main(["critic", "similar", "Nobody Here", "--db", url]) == EXIT_NOT_FOUND
+    assert "aggregator critic similar: no critic 'Nobody Here'" in capsys.readouterr().err
+
+
+def test_pearson_by_hand():
+    assert math.isclose(pearson([(1, 2), (2, 4), (3, 6)]), 1.0)
+    assert math.isclose(pearson([(1, 3), (2, 2), (3, 1)]), -1.0)
+    assert pearson([(1, 5), (2, 5), (3, 5)]) is None
+
+
+# --- property: per-film agreement recomputed from the rows; similar == compare ----------------
+
+
+def expected_agreement(plain: list[dict], a: str, b: str) -> tuple[int, int, int]:
+    """(agreed, films both called, of them with an inferred call) by the per-film rule."""
+    def calls(name: str, other: str, film: str):
+        mine = [r for r in plain if r["film"] == film and name in r["critics"] and other not in r["critics"]
+                and r["fresh"] is not None]
+        return {r["fresh"] for r in mine}, any(r["inferred"] for r in mine)
+
+    agreed = called = inferred = 0
+    for film in {r["film"] for r in plain if r["film"] is not None}:
+        (mine, mine_inferred), (theirs, theirs_inferred) = calls(a, b, film), calls(b, a, film)
+        if len(mine) == 1 and len(theirs) == 1:
+            called += 1
+            agreed += mine == theirs
+            inferred += mine_inferred or theirs_inferred
+    return agreed, called, inferred
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows)
+def test_compare_and_similar_match_a_plain_recomputation(generated):
+    engine, plain = build_store(generated)
+    try:
+        with Session(engine) as session:
+            ids = dict(session.execute(select(Critic.name, Critic.id)).all())
+            for name, a in ids.items():
+                similar = {c.name: c.agreement for c in similar_critics(session, a, min_overlap=1, limit=99).critics}
+                for other, b in ids.items():
+                    if other == name:
+                        continue
+                    expected = expected_agreement(plain, name, other)
+                    agreement = compare_critics(session, a, b, minimum=1).agreement
+                    assert (agreement.count, agreement.denominator, agreement.inferred) == expected
+                    if expected[1]:
+                        found = similar[other]
+                        assert (found.count, found.denominator, found.inferred) == expected
+                    else:
+                        assert other not in similar
+    finally:
+        engine.dispose()
