@@ -296,6 +296,8 @@ class Review(Base):
         # covering: outlets' scale counts, films' given calls and scores, read from the index
         Index("ix_reviews_publication_scale", "publication_id", "scale"),
         Index("ix_reviews_film_calls", "film_id", "verdict_source", "fresh", "score"),
+        # the stored reviews of a title left without a film (aggregator.db.film_store)
+        Index("ix_reviews_film_key", "film_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
