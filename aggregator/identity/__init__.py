@@ -15,42 +15,35 @@ split_byline`); the registry is imported from its module.
 
 from __future__ import annotations
 
-from aggregator.identity.critic_identity import (
-    CriticEvidence,
-    critic_evidence,
-    explain_same_critic,
-    group_critics,
-    profile_key,
-    same_critic,
-)
-from aggregator.identity.critic_text import (
-    CriticsFound,
-    critic_from_text,
-    explain_critic_from_text,
-    find_critics,
-)
-from aggregator.identity.critics import (
-    Author,
-    author_names,
-    authors,
-    canonical_person_name,
-    critics_from_raw,
-    is_site_account,
-    person_key,
-    preferred_spelling,
-    split_byline,
-)
-from aggregator.identity.film_identity import (
-    FilmCandidate,
-    FilmGuess,
-    choose_film,
-    clean_title,
-    explain_film_choice,
-    external_ids,
-    film_from_raw,
-    review_window,
-)
-from aggregator.identity.films import film_key, film_title_from_headline, year_from_text
+# Where each re-exported name lives: imported on first use (PEP 562), so that a module that
+# needs one identity rule (the store's models need critic_key) does not load them all.
+_HOMES = {
+    "aggregator.identity.critic_identity": (
+        "CriticEvidence", "critic_evidence", "explain_same_critic", "group_critics", "profile_key",
+        "same_critic"),
+    "aggregator.identity.critic_text": ("CriticsFound", "critic_from_text", "explain_critic_from_text",
+                                        "find_critics"),
+    "aggregator.identity.critics": (
+        "Author", "author_names", "authors", "canonical_person_name", "critics_from_raw",
+        "is_site_account", "person_key", "preferred_spelling", "split_byline"),
+    "aggregator.identity.film_identity": (
+        "FilmCandidate", "FilmGuess", "choose_film", "clean_title", "explain_film_choice", "external_ids",
+        "film_from_raw", "review_window"),
+    "aggregator.identity.films": ("film_key", "film_title_from_headline", "year_from_text"),
+}  # fmt: skip
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
+
+
+def __getattr__(name: str):
+    module = _HOME_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Author", "CriticEvidence", "CriticsFound", "FilmCandidate", "FilmGuess", "author_names",
@@ -61,3 +54,7 @@ __all__ = [
     "person_key", "preferred_spelling", "profile_key", "review_window", "same_critic",
     "split_byline", "year_from_text",
 ]
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME_OF})
