@@ -76,8 +76,15 @@ def _publication_ids(
     ids = _get_or_create(session, Publication, "key", rows)
     ids.update({key: ids[other] if stored is None else stored
                 for key, (other, stored) in stored_as.items()})
-    # The registry is the source of truth: refresh rows it describes differently now (rare,
-    # so compared first rather than rewritten on every batch).
+    refresh_registry_rows(session, rows, publications)
+    return ids
+
+
+def refresh_registry_rows(session: Session, rows: Mapping[str, dict[str, Any]],
+                          publications: Mapping[str, Any]) -> None:
+    """The registry is the source of truth: rewrite the stored rows of `rows` ({key: row as
+    `_publication_row` makes it}) that it describes differently now (rare, so compared first
+    rather than rewritten on every batch)."""
     registry_keys = sorted(key for key in rows if publications.get(key) is not None)
     columns = [c for c in Publication.__table__.c if c.name not in ("id", "key")]
     stale = []
@@ -89,4 +96,3 @@ def _publication_ids(
                 stale.append({"id": stored["id"], **{c.name: wanted[c.name] for c in columns}})
     if stale:
         session.execute(update(Publication), stale)
-    return ids

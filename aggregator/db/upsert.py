@@ -46,7 +46,14 @@ from aggregator.db.models import (
     critic_key,  # noqa: F401 - re-exported: the habits key of a critic name
     utcnow,
 )
-from aggregator.db.publication_store import CHUNK, _chunks, _insert, _publication_ids  # noqa: F401
+from aggregator.db.publication_store import (  # noqa: F401
+    CHUNK,
+    _chunks,
+    _insert,
+    _publication_ids,
+    _publication_row,
+    refresh_registry_rows,
+)
 from aggregator.db.revisions import credits_of, drop_orphan_films, note_vacated_films, recredited, revision_row
 from aggregator.db.url_identity import adopt_stored_addresses
 from aggregator.items import ReviewItem
@@ -222,7 +229,11 @@ def _confirm_unchanged(session: Session, items: Sequence[ReviewItem], publicatio
     stored = _existing(session, list(pages))
     same = sorted(url for url, row in stored.items() if row["content_hash"] == content_hash(pages[url]))
     if same:
-        _publication_ids(session, [pages[url] for url in same], publications)
+        # (stored pages: their outlets' rows exist; only what the registry now says differently)
+        outlets = {pages[url].publication for url in same}
+        refresh_registry_rows(session, {key: _publication_row(key, publications.get(key), None)
+                                        for key in sorted(outlets) if publications.get(key) is not None},
+                              publications)
         _touch(session, sorted(stored[url]["id"] for url in same), run_id, utcnow())
         _refresh_inferred_calls(session, [pages[url] for url in same], stored)
         counts.unchanged, counts.urls = len(same), set(same)
