@@ -69,3 +69,12 @@ def test_a_page_met_twice_in_a_batch_or_as_a_listing_is_not_short_cut(db_engine)
     assert (counts.updated, counts.unchanged) == (1, 0)
     with Session(db_engine) as session:
         assert session.scalar(select(Review.text)) == "Second read wins."
+
+
+def test_a_batch_of_new_pages_and_new_listings_is_stored_whole(db_engine):
+    from datetime import datetime, timezone
+
+    # the listing sorts first: the executemany of its columns must not be given a page's row
+    listing = make_item(0, listed_at=datetime(2031, 5, 2, tzinfo=timezone.utc), top_critic=True)
+    counts = store(db_engine, [make_item(1), listing, make_item(2)])
+    assert counts.new == 3

@@ -350,15 +350,20 @@ def _insert_new(session, items, values, now) -> dict[str, int]:
     """{url: id} of the reviews this call inserted (a url inserted concurrently is absent)."""
     table = Review.__table__
     inserted: dict[str, int] = {}
+    stmt = (
+        _insert(session, table)
+        .on_conflict_do_nothing(index_elements=["url"])
+        .returning(table.c.id, table.c.url)
+    )
     for chunk in _chunks(items):
-        rows = [{**values(item), "first_seen": now} for item in chunk]
-        stmt = (
-            _insert(session, table)
-            .on_conflict_do_nothing(index_elements=["url"])
-            .returning(table.c.id, table.c.url)
-        )
-        for review_id, url in session.execute(stmt, rows):
-            inserted[url] = review_id
+        # A listing's row sets other columns than a page's: one executemany per column set
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for item in chunk:
+            row = {**values(item), "first_seen": now}
+            by_columns.setdefault(tuple(sorted(row)), []).append(row)
+        for rows in by_columns.values():
+            for review_id, url in session.execute(stmt, rows):
+                inserted[url] = review_id
     return inserted
 
 
