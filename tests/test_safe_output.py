@@ -84,7 +84,9 @@ def test_film_show_prints_the_title_without_its_escape(hostile_store, tmp_path):
     assert result.stdout.startswith("\\x1b[31mRed\\x1b[0m (2031)\n")  # visible, not obeyed
     assert "Ivo \\u202eSRAM\\u202c Marsh" in result.stdout
     assert "Reel\\x0dGazette\\x07\\x9b" in result.stdout
-    assert len(result.stdout.splitlines()) == 9  # title, 3 aggregate lines, blank, header, rule, 2 reviews
+    # every stored string on its own line: an escaped CR or LF splits no row (the 2 reviews are
+    # the table's last 2 lines, each naming its outlet)
+    assert [line.count("Gazette") for line in result.stdout.splitlines()[-2:]] == [1, 1]
 
 
 def test_every_table_escapes_stored_text(hostile_store, tmp_path):

@@ -56,8 +56,21 @@ def cmd_film_show(args) -> int:
             for film in films:
                 print(f"  {shown(film.title)} ({film.year or 'year unknown'})", file=sys.stderr)
             return EXIT_NOT_FOUND
-        _print_film(session, films[0])
+        if args.json:
+            _print_scorecard_json(session, films[0])
+        else:
+            _print_film(session, films[0])
     return EXIT_OK
+
+
+def _print_scorecard_json(session, film) -> None:
+    import dataclasses
+    import json
+
+    from aggregator.query.scorecard import film_scorecard
+
+    # JSON escapes every control character itself: no terminal escaping on top of it.
+    print(json.dumps(dataclasses.asdict(film_scorecard(session, film.id)), ensure_ascii=False, indent=2))
 
 
 def cmd_film_unresolved(args) -> int:
@@ -102,10 +115,13 @@ def cmd_film_link(args) -> int:
 
 
 def _print_film(session, film) -> None:
-    from aggregator.query.report import format_film_summary
+    from aggregator.query.report import format_film_summary, format_scorecard
+    from aggregator.query.scorecard import film_scorecard
     from aggregator.query.scores import film_summary
 
-    print(for_terminal_block(format_film_summary(film_summary(session, film.id))))
+    summary = format_film_summary(film_summary(session, film.id))
+    head, _, table = summary.partition("\n\n")  # the scorecard goes between the figures and the reviews
+    print(for_terminal_block(f"{head}\n{format_scorecard(film_scorecard(session, film.id))}\n\n{table}"))
 
 
 
@@ -119,6 +135,8 @@ def register(commands, common) -> None:
     show = film.add_parser("show", parents=[common], help="a film's reviews and aggregate scores")
     show.add_argument("title")
     show.add_argument("--year", type=int)
+    show.add_argument("--json", action="store_true",
+                      help="print the scorecard as JSON (aggregator/schemas/film-scorecard.schema.json)")
     show.set_defaults(handler=cmd_film_show)
     unresolved = film.add_parser("unresolved", parents=[common],
                                  help="reviews whose film could not be told apart from another")

@@ -18,6 +18,7 @@ from aggregator.cli.common import (  # noqa: F401  (re-exported for callers of a
 
 COMMAND_GROUPS = {
     "aggregator.cli.films": ("demo", "film"),
+    "aggregator.cli.leaderboards": ("films",),
     "aggregator.cli.store": ("export", "runs", "renormalise", "db"),
     "aggregator.cli.ratings": ("rating",),
     "aggregator.cli.crawl": ("crawl",),

@@ -93,3 +93,45 @@ def format_runs(runs) -> str:
         )
     headers = ["run", "spider", "started", "finished", "reason", "status", "pages", "new/upd/same/skip", "dropped"]
     return _table(headers, rows) if rows else "no crawl runs recorded"
+
+
+def _interval(figure, digits: str, scale: float = 1.0, unit: str = "") -> str:
+    if figure.value is None:
+        return figure.reason
+    return (f"{figure.value * scale:{digits}}{unit} [{figure.low * scale:{digits}}–{figure.high * scale:{digits}}]")
+
+
+def _reviews(count: int) -> str:
+    return f"{count} review{'s' * (count != 1)}"
+
+
+def format_scorecard(card) -> str:
+    """The scorecard under a film's summary: each figure with its interval, denominator and
+    inferred inputs, or "too few"."""
+    fresh, positive, score, weighted = card.fresh, card.positive, card.score, card.weighted
+    median = "" if score.median is None else f", median {score.median:.0f}"
+    lines = [
+        f"  scorecard ({_reviews(card.reviews)} counted, {_reviews(card.duplicates)} left out:"
+        " critic already counted; 95% intervals):",
+        f"    fresh {_interval(fresh, '.0f', 100, '%')} ({_of(fresh.denominator, fresh.inferred)})",
+        f"    positive {_interval(positive, '.0f', 100, '%')} ({_of(positive.denominator, positive.inferred)})",
+        f"    average score {_interval(score, '.1f')}{median} ({_of(score.denominator, score.inferred)})",
+        f"    weighted score {'—' if weighted.value is None else f'{weighted.value:.1f}'}"
+        f" (weight {weighted.total_weight:g} over {weighted.denominator} scored; top critic ×{weighted.top_critic_factor:g})",
+        f"    top critics: {_reviews(card.top_critics.reviews)}; fresh {_interval(card.top_critics.fresh, '.0f', 100, '%')};"
+        f" average {_interval(card.top_critics.score, '.1f')}",
+        "    scores: " + "  ".join(f"{b.low}-{b.high}:{b.count}" for b in card.histogram),
+    ]
+    lines += [f"    label: {label.name} ({label.rule}; {label.source})" for label in card.labels]
+    return "\n".join(lines)
+
+
+def format_leaderboard(board) -> str:
+    value = (lambda v: f"{v * 100:.0f}%") if board.by == "positive" else (lambda v: f"{v:.1f}")  # noqa: E731
+    rows = [[str(e.rank), e.title, str(e.year or "—"), value(e.shrunk), value(e.value),
+             str(e.denominator), str(e.inferred), str(e.reviews)] for e in board.entries]
+    prior = "—" if board.prior_mean is None else value(board.prior_mean)
+    head = (f"top films by {board.by} (shrunk: {board.prior_strength} pseudo-reviews at {prior};"
+            f" at least {_reviews(board.min_reviews)}; {_reviews(board.unresolved)} with no film left out)")
+    table = _table(["#", "film", "year", "ranked", board.by, "of", "inferred", "reviews"], rows)
+    return head + "\n" + (table if rows else "no film has enough reviews")
