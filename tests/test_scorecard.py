@@ -35,8 +35,10 @@ from aggregator.query.scorecard import (
     film_scorecard,
     label_rules,
     scorecard_from_rows,
-    t_quantile,
     wilson,
+)
+from aggregator.query.scorecard import (
+    t_quantile_975 as t_quantile,
 )
 from tests.factories import outlet
 

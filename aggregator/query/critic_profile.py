@@ -25,6 +25,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from aggregator.db.models import Critic, Publication, Review, ReviewCritic
+from aggregator.query.intervals import Z95, t_quantile_975, wilson_interval  # noqa: F401  (re-exported)
 
 MIN_OTHER_REVIEWS = 5
 """A film enters agreement and contrarian rate only with at least this many OTHER reviews
@@ -41,40 +42,8 @@ against it is contrarian."""
 SCORE_BIN_WIDTH = 10
 """Score distribution bins: [0, 10), [10, 20), … [90, 100] (100 falls in the last)."""
 
-Z95 = 1.959963984540054
-"""The normal quantile of a two-sided 95% interval."""
 
 INFERRED = "inferred"
-
-
-# --- intervals -----------------------------------------------------------------------------
-
-
-def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
-    """The Wilson score interval of a share `successes/trials` (trials > 0): unlike the
-    normal interval it stays inside [0, 1] and is honest at shares near 0 or 1."""
-    share = successes / trials
-    denominator = 1 + z * z / trials
-    centre = (share + z * z / (2 * trials)) / denominator
-    half = z * math.sqrt(share * (1 - share) / trials + z * z / (4 * trials * trials)) / denominator
-    # at 0 and at `trials` the bound is exactly 0 or 1: said so, not left to rounding
-    low = 0.0 if successes == 0 else max(0.0, centre - half)
-    high = 1.0 if successes == trials else min(1.0, centre + half)
-    return low, high
-
-
-_T975_SMALL = {1: 12.7062047, 2: 4.3026527, 3: 3.1824463}
-
-
-def t_quantile_975(degrees: int) -> float:
-    """Student's t 97.5% quantile: the table below 4 degrees of freedom, else the
-    Cornish-Fisher expansion around the normal quantile (within 0.03% of the table)."""
-    if degrees < 4:
-        return _T975_SMALL[degrees]
-    z, v = Z95, float(degrees)
-    return (z + (z**3 + z) / (4 * v) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * v**2)
-            + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * v**3)
-            + (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / (92160 * v**4))
 
 
 @dataclass(frozen=True)

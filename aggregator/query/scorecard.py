@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aggregator.db.models import VERDICT_SOURCES, Film, Publication, Review, ReviewCritic
+from aggregator.query.intervals import Z95, t_quantile_975, wilson  # noqa: F401  (re-exported)
 from aggregator.query.scores import NO_SOURCE, FilmNotFound
 
 MIN_REVIEWS = 5
@@ -35,8 +36,6 @@ TOP_CRITIC_FACTOR = 2.0
 """A top critic's review (the listing's top-critic flag) weighs this many times its outlet's
 registry weight in the weighted score: Rotten Tomatoes singles them out; 2 makes them count
 more without letting five of them outvote fifty other critics."""
-Z95 = 1.959963984540054
-"""The standard normal's 97.5% quantile: two-sided 95% intervals."""
 HISTOGRAM_BINS = 10
 """Score bins of 10 points: 0-9, 10-19, ..., 90-100 (100 falls in the last)."""
 LABELS_RESOURCE = "query/labels.toml"
@@ -182,25 +181,6 @@ def fresh_probability(row: ScoreInput) -> float | None:
     return 1.0 if row.fresh else 0.0
 
 
-def wilson(share: float, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson's score interval for a share of n. The share may be fractional (expected calls,
-    an inferred review by its probability p): its variance share(1-share)/n is then exactly the
-    spread of the per-review values plus the Bernoulli variance Σ p(1-p)/n² of the calls the
-    model is unsure of (docs/queries.md has the identity and the coverage measured)."""
-    denominator = 1 + z * z / n
-    centre = (share + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def t_quantile(df: int) -> float:
-    """Student's t 97.5% quantile by the Cornish-Fisher expansion (within 0.01 from df 4;
-    the standard library has no t distribution and scipy costs start-up)."""
-    z = Z95
-    return (z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
-            + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3))
-
-
 def too_few(count: int, needed: int = MIN_REVIEWS) -> str | None:
     return f"too few: {count} review{'s' * (count != 1)}, {needed} needed" if count < needed else None
 
@@ -222,7 +202,7 @@ def average_of(scores: list[float], inferred: int, needed: int = MIN_REVIEWS) ->
     if reason:
         return Average(None, None, None, None, n, inferred, reason)
     mean = statistics.fmean(scores)
-    half = t_quantile(n - 1) * statistics.stdev(scores) / math.sqrt(n)
+    half = t_quantile_975(n - 1) * statistics.stdev(scores) / math.sqrt(n)
     return Average(mean, max(0.0, mean - half), min(100.0, mean + half), statistics.median(scores), n, inferred)
 
 
