@@ -327,3 +327,19 @@ def test_the_nyt_importer_reads_the_files_summaries_in_one_call(model, tmp_path,
     assert batched == one_by_one
     assert sorted(call[2] for call in batched.values()) == ["inferred"] * 5 + ["label"]
     assert (one_spy.infer_calls, spy.infer_calls, spy.many_calls) == (5, 0, 1)
+
+
+def test_a_decision_that_fails_after_its_read_fails_alone(model):
+    finished = []
+    batch = ReadBatch(Choking(model))
+    batch.defer(TextRead(HELD_OUT[0][0]), finished.append)
+    batch.defer(TextRead("POISON"), finished.append)
+
+    def broken(answer):
+        raise ValueError("a decision that cannot be finished")
+
+    batch.defer(TextRead(HELD_OUT[1][0]), broken)
+    batch.defer(TextRead(HELD_OUT[2][0]), finished.append)
+    failed = batch.run_isolating()
+    assert sorted(failed) == [1, 2] and isinstance(failed[2], ValueError)
+    assert len(finished) == 2 and len(batch) == 0

@@ -53,9 +53,10 @@ def crawl_scale_counts(sessions: sessionmaker[Session]) -> dict[str, dict[str, i
         else:
             counts = {key: dict(scales) for key, scales in kept.data["counts"].items()}
             touched = _written_since(session, mark)["publication_id"]
-            if touched:
-                counts.update(_recounted_scales(session, touched))
-                counts = {key: scales for key, scales in counts.items() if scales}
+            if not touched:  # nothing written since: the kept state and its watermark stand
+                return counts
+            counts.update(_recounted_scales(session, touched))
+            counts = {key: scales for key, scales in counts.items() if scales}
         rows = sum(sum(scales.values()) for scales in counts.values())
     _keep(sessions, "scales", {"counts": counts}, now, rows, full=kept is None)
     return counts
@@ -70,11 +71,12 @@ def crawl_consensus(sessions: sessionmaker[Session]) -> CrawlConsensus:
         else:
             tallies = {int(film): (int(fresh), int(count)) for film, fresh, count in kept.data["tallies"]}
             touched = _written_since(session, mark)["film_id"]
-            if touched:
-                for film in touched:
-                    tallies.pop(film, None)
-                tallies.update(film_tallies(session, touched))
+            for film in touched:
+                tallies.pop(film, None)
+            tallies.update(film_tallies(session, touched) if touched else {})
         consensus = CrawlConsensus.from_film_tallies(session, tallies)
+        if kept is not None and not touched:  # nothing written since: nothing to keep anew
+            return consensus
     data = {"tallies": [[film, fresh, count] for film, (fresh, count) in sorted(tallies.items())]}
     _keep(sessions, "consensus", data, now, sum(count for _, count in tallies.values()), full=kept is None)
     return consensus

@@ -112,9 +112,7 @@ class ReadBatch:
         failed: dict[int, Exception] = {}
         for position, (read, finish) in enumerate(zip(reads, then)):
             try:
-                answer = read_text(self.model, read)
-            except Exception as error:
+                finish(read_text(self.model, read))
+            except Exception as error:  # the model's read or the decision it finishes
                 failed[position] = error
-                continue
-            finish(answer)
         return failed
