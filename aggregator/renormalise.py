@@ -45,6 +45,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from aggregator.db.film_aggregates import films_changed
 from aggregator.db.film_consensus import film_tallies, without_own
 from aggregator.db.history import learn_habits, model_critic_identities
 from aggregator.db.models import (
@@ -285,6 +286,7 @@ def _renormalise_batch(
         report.rows_changed += 1
         for group in groups:
             report.changed[group] += 1
+        films_changed(session, (row["film_id"], film.film_id))  # counted again before the commit
         values = {
             "id": row["id"],
             **{name: getattr(item, name) for name in RATING_FIELDS},

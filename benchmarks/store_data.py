@@ -10,10 +10,17 @@ The normalised fields are the project's own readings where that is cheap: rating
 aggregator.ratings.parse_rating on the outlet's scale (a string it rejects stays raw, unscored),
 keys come from the identity rules, and an undated review's film link follows
 `doubt_about_only_film` as the store would. The text model is not run: inferred calls are drawn.
+
+Opinions have a structure for the query benchmarks to find: each film has a quality, each critic
+a leniency (points above or below the others, sd ~6.5), and a review's rating is the outlet scale's
+option nearest quality + leniency + noise (3% a random option, some of which the parser rejects);
+an unscored review's inferred call leans the same way. Films are chosen with a Zipf-like skew
+(film rank ~ u^2.2: the most reviewed films get thousands of reviews, the tail a handful).
 """
 
 from __future__ import annotations
 
+import bisect
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -27,7 +34,7 @@ from aggregator.identity.films import film_key
 from aggregator.items import ReviewItem
 from aggregator.ratings import parse_rating
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 """Raise when the generated rows change: cached stores built by an older generator are rebuilt."""
 
 DEFAULT_SEED = 16
@@ -129,6 +136,8 @@ class CriticPerson:
     profile_url: str | None
     profile: str | None = None
     uid: str = ""
+    leniency: float = 0.0
+    """Points this critic's ratings run above (or below) the others' on the same film."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +147,8 @@ class FilmEntry:
     year: int
     key: str
     slug: str
+    quality: float = 60.0
+    """The score (0-100) the critics' ratings of this film gather around."""
 
     @property
     def uid(self) -> str:
@@ -201,7 +212,7 @@ class World:
             text=self._text(film.title, draws),
         )
         self._credit(item, authors, structured, draws)
-        self._rate(item, outlet, structured, draws)
+        self._rate(item, outlet, structured, draws, film.quality + critic.leniency)
         return item
 
     def film_link(self, item: ReviewItem, film: FilmEntry) -> tuple[int | None, str | None, str]:
@@ -233,11 +244,13 @@ class World:
             item.critic_urls = [a.profile_url for a in authors if a.profile_url]
             item.critic_profiles = {a.name: [a.profile_url] for a in authors if a.profile_url}
 
-    def _rate(self, item: ReviewItem, outlet: Outlet, structured: bool, draws: _Draws) -> None:
+    def _rate(self, item: ReviewItem, outlet: Outlet, structured: bool, draws: _Draws, opinion: float) -> None:
         rating = None
+        opinion += 24 * (draws.unit() + draws.unit() + draws.unit() - 1.5)  # noise, sd ~12
         if outlet.scale and draws.unit() < 0.85:
             options = RATINGS_BY_SCALE[outlet.scale]
-            item.rating_raw = options[draws.below(len(options))]
+            item.rating_raw = (options[draws.below(len(options))] if draws.unit() < 0.03
+                               else _nearest_option(outlet.scale, opinion))
             rating = _parsed(item.rating_raw, outlet.scale)
             if rating is not None and structured and "/" in item.rating_raw:
                 value, best = item.rating_raw.split("/")
@@ -251,7 +264,7 @@ class World:
             item.label_raw = LABELS[draws.below(len(LABELS))]
             item.verdict, item.fresh, item.verdict_source, item.confidence = "positive", True, "label", 1.0
         elif draws.unit() < 0.95:  # read by the text model
-            roll = draws.unit()
+            roll = draws.unit() - (opinion - 60) / 100
             item.verdict = "positive" if roll < 0.55 else ("mixed" if roll < 0.75 else "negative")
             item.fresh = item.verdict == "positive" or (item.verdict == "mixed" and draws.unit() < 0.4)
             item.verdict_source, item.confidence = "inferred", round(0.5 + 0.48 * draws.unit(), 3)
@@ -260,6 +273,20 @@ class World:
 @lru_cache(maxsize=None)
 def _parsed(raw: str, scale: str):
     return parse_rating(raw, scale)
+
+
+@lru_cache(maxsize=None)
+def _scored_options(scale: str) -> tuple[tuple[float, str], ...]:
+    """The scale's options the parser reads, by score."""
+    parsed = ((_parsed(raw, scale), raw) for raw in RATINGS_BY_SCALE[scale])
+    return tuple(sorted((rating.score, raw) for rating, raw in parsed if rating is not None and rating.score is not None))
+
+
+def _nearest_option(scale: str, opinion: float) -> str:
+    options = _scored_options(scale)
+    at = bisect.bisect_left(options, (opinion, ""))
+    near = options[max(0, at - 1):at + 1]
+    return min(near, key=lambda option: abs(option[0] - opinion))[1]
 
 
 def _published(year: int, draws: _Draws) -> date:
@@ -301,7 +328,7 @@ def _critic(i: int, seed: int, outlets: list[Outlet]) -> CriticPerson:
         profile_url = f"https://{home.domain}/critics/{first.lower()}-{surname.lower()}/"
         if draws.unit() < 0.25:  # a freelancer: a second outlet links the same profile page
             placed.append((home.id - 1 + 1 + draws.below(len(outlets) - 1)) % len(outlets))
-    person = CriticPerson(i + 1, name, placed, profile_url)
+    person = CriticPerson(i + 1, name, placed, profile_url, leniency=16 * (draws.unit() + draws.unit() - 1))
     if profile_url:
         person.profile = profile_key(profile_url, f"https://{home.domain}/")
         person.uid = f"p:{person.profile}"
@@ -328,7 +355,7 @@ def _films(count: int, seed: int) -> list[FilmEntry]:
         draws = _Draws(seed, -1_000_000 - len(films))
         year = 2025 - int(75 * draws.unit() ** 2.5)
         slug = "-".join(title.lower().replace("'", "").split())
-        films.append(FilmEntry(len(films) + 1, title, year, key, slug))
+        films.append(FilmEntry(len(films) + 1, title, year, key, slug, quality=25 + 60 * draws.unit()))
     return films
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import JSON, inspect, text
 from sqlalchemy.engine import make_url
 
+from aggregator.db import film_aggregates
 from aggregator.db.models import (
     CrawlRun,
     Critic,
@@ -34,7 +35,7 @@ from aggregator.db.models import (
     Review,
     ReviewCritic,
 )
-from aggregator.db.session import make_engine, upgrade
+from aggregator.db.session import make_engine, session_factory, upgrade
 from aggregator.db.upsert import NORMALISED_FIELDS, RAW_FIELDS, content_hash
 from benchmarks.store_data import DEFAULT_SEED, World, critic_rows, run_rows
 
@@ -73,6 +74,11 @@ def build_store(url: str, reviews: int, *, seed: int = DEFAULT_SEED, workers: in
     finally:
         if collecting:
             gc.enable()
+    if backend == "sqlite":
+        engine = make_engine(url)
+    with session_factory(engine)() as session:  # what the store keeps as it writes, kept at once
+        film_aggregates.rebuild(session)
+        session.commit()
     with engine.connect() as connection:
         counts = {model.__tablename__: connection.execute(
             text(f"SELECT count(*) FROM {model.__tablename__}")).scalar_one() for model in TABLES}

@@ -25,11 +25,13 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from aggregator.db.batching import chunks, insert_ignoring_duplicates
+from aggregator.db.film_aggregates import films_changed
 from aggregator.db.learnt_state import forget
 from aggregator.db.models import (
     Critic,
     CriticAlias,
     CriticProfile,
+    Review,
     ReviewCritic,
     critic_key,
 )
@@ -138,6 +140,10 @@ def apply_merge(session: Session, into_id: int, other_ids: Sequence[int]) -> Non
     others = sorted(set(other_ids) - {into_id})
     if not others:
         return
+    # a film two of them reviewed counts one critic once now
+    films_changed(session, session.scalars(
+        select(Review.film_id).join(ReviewCritic, ReviewCritic.review_id == Review.id)
+        .where(ReviewCritic.critic_id.in_(others), Review.film_id.is_not(None)).distinct()))
     for other in others:  # one at a time: two merged rows may be linked to one review
         shared = select(ReviewCritic.review_id).where(ReviewCritic.critic_id == into_id)
         session.execute(delete(ReviewCritic).where(

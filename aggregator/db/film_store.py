@@ -30,6 +30,7 @@ from aggregator.db.critic_store import _insert
 from aggregator.db.critic_store import (
     insert_ignoring_duplicates as _insert_ignoring_duplicates,
 )
+from aggregator.db.film_aggregates import films_changed, films_of_reviews
 from aggregator.db.models import Film, FilmExternalId, Publication, Review, film_key_of
 from aggregator.db.revisions import drop_orphan_films, note_vacated_films
 from aggregator.identity.film_identity import (
@@ -258,6 +259,8 @@ def _choice(review_id: int, key: str, options: list[FilmCandidate], published, i
 
 def _move(session: Session, moves: list[dict[str, Any]]) -> None:
     if moves:
+        films_changed(session, films_of_reviews(session, [move["review_id"] for move in moves]))
+        films_changed(session, [move["to_id"] for move in moves])
         table = Review.__table__
         stmt = (update(table).where(table.c.id == bindparam("review_id"))
                 .values(film_id=bindparam("to_id"), film_unresolved=bindparam("reason"),
@@ -346,4 +349,5 @@ def link_film(session: Session, url: str, film_id: int) -> None:
         film_id=film_id, film_unresolved=None, film_link_manual=True, film_match="manual"))
     if result.rowcount != 1:
         raise LinkError(f"no review with url {url!r}")
+    films_changed(session, [previous, film_id])
     drop_orphan_films(session, [previous])

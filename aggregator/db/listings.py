@@ -27,6 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from aggregator.db.batching import chunks as _chunks
+from aggregator.db.film_aggregates import films_changed
 from aggregator.db.models import Review
 from aggregator.db.revisions import credits_of, revision_row
 from aggregator.items import ReviewItem
@@ -169,6 +170,7 @@ def apply_listings(session: Session, items: Iterable[ReviewItem], stored: Mappin
             "updated_at": now, "last_run_id": run_id})
     for _, rows in sorted(by_columns.items()):  # one executemany per column set
         session.execute(update(Review), sorted(rows, key=lambda values: values["id"]))
+    films_changed(session, [row.get("film_id") for _, row, _, _ in changed])
     return len(changed), len(unchanged_ids), revisions
 
 

@@ -416,6 +416,29 @@ class ReviewRevision(Base):
     """The critics then, in byline order: [{"id": critic id, "name": their name then}]."""
 
 
+class FilmAggregate(Base):
+    """A film's figures as sums (issue 17): what the leaderboards rank and the critic and outlet
+    comparisons take a film's consensus from, kept by the store in the transaction that changes
+    the film's reviews (aggregator.db.film_aggregates). Counted as the scorecard counts: each
+    critic once per film, an inferred call by its probability of fresh."""
+
+    __tablename__ = "film_aggregates"
+
+    film_id: Mapped[int] = mapped_column(ForeignKey("films.id"), primary_key=True)
+    reviews: Mapped[int] = mapped_column(Integer)
+    called: Mapped[int] = mapped_column(Integer)
+    """Reviews with a fresh call."""
+    expected_fresh: Mapped[float] = mapped_column(Float)
+    """Fresh calls, an inferred one counted by its probability of fresh."""
+    called_inferred: Mapped[int] = mapped_column(Integer)
+    scored: Mapped[int] = mapped_column(Integer)
+    score_sum: Mapped[float] = mapped_column(Float)
+    scored_inferred: Mapped[int] = mapped_column(Integer)
+    weight_sum: Mapped[float] = mapped_column(Float)
+    """Of the scored reviews: the outlets' weights, a top critic's times TOP_CRITIC_FACTOR."""
+    weighted_sum: Mapped[float] = mapped_column(Float)
+
+
 class LearntState(Base):
     """A piece of what a crawl learns from the stored reviews when it opens (outlets' scale
     counts, fresh habits, film consensus), kept with the `reviews.updated_at` watermark it was

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from aggregator.db.batching import CHUNK  # noqa: F401  (importable from here too)
 from aggregator.db.batching import chunks as _chunks
 from aggregator.db.batching import dialect_insert as _insert
-from aggregator.db.models import Publication
+from aggregator.db.film_aggregates import films_changed
+from aggregator.db.models import Publication, Review
 from aggregator.db.provisional_outlets import provisional_rows
 from aggregator.items import ReviewItem
 
@@ -87,12 +88,17 @@ def refresh_registry_rows(session: Session, rows: Mapping[str, dict[str, Any]],
     rather than rewritten on every batch)."""
     registry_keys = sorted(key for key in rows if publications.get(key) is not None)
     columns = [c for c in Publication.__table__.c if c.name not in ("id", "key")]
-    stale = []
+    stale, reweighted = [], []
     for chunk in _chunks(registry_keys):
         stmt = select(Publication.__table__).where(Publication.key.in_(chunk))
         for stored in session.execute(stmt).mappings():
             wanted = rows[stored["key"]]
             if any(stored[c.name] != wanted[c.name] for c in columns):
                 stale.append({"id": stored["id"], **{c.name: wanted[c.name] for c in columns}})
+                if stored["weight"] != wanted["weight"]:
+                    reweighted.append(stored["id"])
     if stale:
         session.execute(update(Publication), stale)
+    if reweighted:  # their films' weighted sums
+        films_changed(session, session.scalars(
+            select(Review.film_id).where(Review.publication_id.in_(reweighted), Review.film_id.is_not(None)).distinct()))

@@ -18,7 +18,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from aggregator.db.batching import chunks
-from aggregator.db.models import Critic, Film, FilmExternalId, Review, ReviewCritic
+from aggregator.db.models import Critic, Film, FilmAggregate, FilmExternalId, Review, ReviewCritic
 
 # The review's own columns a revision copies as they were.
 REVISION_COLUMNS = ("rating_raw", "score", "verdict", "headline", "text", "content_hash")
@@ -83,6 +83,7 @@ def drop_orphan_films(session: Session, film_ids: Iterable[int | None] = ()) -> 
             select(Film.id).where(Film.id.in_(chunk), ~exists().where(Review.film_id == Film.id))))
         if orphans:
             session.execute(delete(FilmExternalId).where(FilmExternalId.film_id.in_(orphans)))
+            session.execute(delete(FilmAggregate).where(FilmAggregate.film_id.in_(orphans)))
             session.execute(delete(Film).where(Film.id.in_(orphans)),
                             execution_options={"synchronize_session": False})
             dropped += len(orphans)

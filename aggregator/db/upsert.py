@@ -29,6 +29,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from aggregator.db.critic_store import get_critic_ids, ordered_critic_ids
+from aggregator.db.film_aggregates import films_changed
 from aggregator.db.film_store import match_films
 from aggregator.db.listings import (
     LISTING_COLUMNS,
@@ -182,7 +183,7 @@ def get_film_ids(session: Session, items: Sequence[ReviewItem]) -> dict[str, int
 
 
 _EXISTING_COLUMNS = (
-    Review.id, Review.url, Review.content_hash, Review.verdict_source, Review.film_link_manual,
+    Review.id, Review.url, Review.content_hash, Review.verdict_source, Review.film_link_manual, Review.film_id,
     *(getattr(Review, name) for name in sorted(_INFERRED_CALL)),
 )  # fmt: skip
 # Set by `aggregator film link`: a crawl keeps them while film_link_manual is true.
@@ -331,6 +332,9 @@ def _save_batch(session, items: list[ReviewItem], publications, run_id) -> Upser
     links = {url: review_id for url, review_id in inserted.items()}
     links.update({item.url: existing[item.url]["id"] for item in changed})
     link_critics(session, [batch[url] for url in sorted(links)], links, critic_ids)
+    # the films these reviews are of now and were of before (a manual film link keeps the
+    # stored one): counted again before the commit
+    films_changed(session, [films[url].film_id for url in links] + [existing[item.url]["film_id"] for item in changed])
     drop_orphan_films(session)
     return counts
 
@@ -391,7 +395,9 @@ def _update_changed(session, items, existing, values, run_id, now, critic_ids) -
     for _, rows in sorted(by_columns.items()):  # one executemany per column set
         session.execute(update(Review), sorted(rows, key=lambda row: row["id"]))
     # the films these reviews left, deleted at the end of the batch if no review is of them now
-    note_vacated_films(session, [credits[existing[item.url]["id"]]["film_id"] for item in items])
+    left = [credits[existing[item.url]["id"]]["film_id"] for item in items]
+    note_vacated_films(session, left)
+    films_changed(session, left)
 
 
 def _refresh_inferred_calls(session: Session, items: Sequence[ReviewItem], existing) -> None:
@@ -405,6 +411,8 @@ def _refresh_inferred_calls(session: Session, items: Sequence[ReviewItem], exist
     ]  # fmt: skip
     if rows:
         session.execute(update(Review), rows)
+        by_id = {row["id"]: row["film_id"] for row in existing.values()}
+        films_changed(session, [by_id[row["id"]] for row in rows])
 
 
 def _touch(session: Session, review_ids: Sequence[int], run_id: int | None, now) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
+from aggregator.db.film_aggregates import films_changed
 from aggregator.db.models import VERDICTS, Film, Publication, Review, ReviewRevision, utcnow
 from aggregator.urls import canonical_url
 from aggregator.verdicts.decision import REVIEW_BELOW
@@ -69,6 +70,7 @@ def set_manual_verdict(session: Session, url: str, verdict: str) -> VerdictChang
             confidence=MANUAL_CONFIDENCE, updated_at=utcnow(),
         )  # content_hash stays the crawl's: an unchanged page stays "unchanged"
     )  # fmt: skip
+    films_changed(session, [review.film_id])
     return VerdictChange(stored_url, before, (verdict, "manual"))
 
 
@@ -77,9 +79,10 @@ def clear_manual_verdict(session: Session, url: str) -> tuple[int, str] | None:
     `aggregator renormalise` to decide again); the caller commits. (id, stored url), or None
     when the review has no manual verdict (nothing is changed then)."""
     review_id, stored_url = find_review_id(session, url)
-    source = session.scalar(select(Review.verdict_source).where(Review.id == review_id))
+    source, film_id = session.execute(select(Review.verdict_source, Review.film_id).where(Review.id == review_id)).one()
     if source != "manual":
         return None
+    films_changed(session, [film_id])
     session.execute(
         update(Review).where(Review.id == review_id).values(
             verdict=None, fresh=None, verdict_source=None, confidence=None, updated_at=utcnow()

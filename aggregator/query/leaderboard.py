@@ -7,8 +7,10 @@ with 3 glowing reviews sits near the global mean; one with 300 keeps its own fig
 The figures are those of the scorecard (aggregator.query.scorecard), counted the same way:
 reviews with a film, each critic once per film (a review whose critic wrote an earlier-stored
 review of the film in the same selection is left out), an inferred call by its probability of
-fresh. Three queries whatever the store's size: the global sums, one grouped query over the
-films (ranked and limited by the database), and the count of reviews with no film.
+fresh. Over every review, or a year's films, the figures are read from the sums the store keeps
+per film (aggregator.db.film_aggregates): one row per film, ranked and limited by the database.
+With `--since` or `--publication` they are summed from the selected reviews: the global sums,
+one grouped query over the films, and the count of reviews with no film.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, literal, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from aggregator.db.models import Film, Publication, Review, ReviewCritic
-from aggregator.query.scorecard import MIN_REVIEWS, TOP_CRITIC_FACTOR
+from aggregator.db.film_aggregates import FIGURES, figure_columns, first_of_its_critics
+from aggregator.db.models import Film, FilmAggregate, Publication, Review
+from aggregator.query.scorecard import MIN_REVIEWS
 
 PRIOR_STRENGTH = 10
 """Pseudo-reviews at the global mean added to every film's figure before ranking: with 10, a
@@ -82,50 +85,6 @@ def _selected(review, filters: Filters):
     return conditions
 
 
-def _first_of_its_critics(filters: Filters):
-    """No critic of the review wrote an earlier-stored review of the same film in the selection."""
-    mine, theirs = aliased(ReviewCritic), aliased(ReviewCritic)
-    earlier = aliased(Review)
-    return ~(
-        select(literal(1))
-        .select_from(mine)
-        .join(theirs, theirs.critic_id == mine.critic_id)
-        .join(earlier, earlier.id == theirs.review_id)
-        # Driven from the review's own critics to their other reviews (a few each), never through
-        # the film's earlier reviews (thousands for a popular film): "+ 0" keeps the planner off
-        # the film_id index, and the id order is compared on review_critics.
-        .where(mine.review_id == Review.id, theirs.review_id < Review.id, (earlier.film_id + 0) == Review.film_id,
-               *_selected(earlier, filters))
-        .exists()
-    )
-
-
-def _columns():
-    """Per-review values the sums are made of."""
-    called = Review.fresh.is_not(None)
-    p_fresh = case(
-        (~called, None),
-        (and_(Review.verdict_source == "inferred", Review.confidence.is_not(None)),
-         case((Review.fresh == True, Review.confidence), else_=1.0 - Review.confidence)),  # noqa: E712
-        (Review.fresh == True, 1.0),  # noqa: E712
-        else_=0.0,
-    )
-    inferred = Review.verdict_source == "inferred"
-    weight = Publication.weight * case((Review.top_critic == True, TOP_CRITIC_FACTOR), else_=1.0)  # noqa: E712
-    scored_weight = case((Review.score.is_not(None), weight), else_=None)
-    return {
-        "reviews": func.count(Review.id),
-        "called": func.count(Review.fresh),
-        "expected_fresh": func.coalesce(func.sum(p_fresh), 0.0),
-        "called_inferred": func.sum(case((and_(called, inferred), 1), else_=0)),
-        "scored": func.count(Review.score),
-        "score_sum": func.coalesce(func.sum(Review.score), 0.0),
-        "scored_inferred": func.sum(case((and_(Review.score.is_not(None), inferred), 1), else_=0)),
-        "weight_sum": func.coalesce(func.sum(scored_weight), 0.0),
-        "weighted_sum": func.coalesce(func.sum(scored_weight * Review.score), 0.0),
-    }
-
-
 # by: (numerator, denominator, count the minimum applies to, inferred inputs)
 _MEASURES = {
     "positive": ("expected_fresh", "called", "called", "called_inferred"),
@@ -141,9 +100,11 @@ def top_films(session: Session, *, by: str = "score", filters: Filters = Filters
     `min_reviews` reviews informing it."""
     if by not in _MEASURES:
         raise ValueError(f"by must be one of {', '.join(RANKINGS)}, not {by!r}")
-    columns = _columns()
     numerator, denominator, counted, inferred = _MEASURES[by]
-    where = [*_selected(Review, filters), _first_of_its_critics(filters)]
+    if filters.since is None and filters.publication is None:
+        return _top_of_kept(session, by, filters.year, min_reviews, limit, prior_strength)
+    columns = figure_columns()
+    where = [*_selected(Review, filters), first_of_its_critics(lambda review: _selected(review, filters))]
     if filters.year is not None:
         where.append(Film.year == filters.year)
     base = (
@@ -169,13 +130,42 @@ def top_films(session: Session, *, by: str = "score", filters: Filters = Filters
         .limit(limit)
     )
     rows = session.execute(stmt).all()
-    entries = [
+    return Leaderboard(by, filters, min_reviews, prior_strength, float(prior_mean), _entries(rows, by), unresolved)
+
+
+def _top_of_kept(session: Session, by: str, year: int | None, min_reviews: int, limit: int,
+                 prior_strength: int) -> Leaderboard:
+    """`top_films` over every review (or a year's films) from the films' kept sums
+    (aggregator.db.film_aggregates): the same figures, read from one row per film."""
+    numerator, denominator, counted, inferred = _MEASURES[by]
+    kept = {name: getattr(FilmAggregate, name) for name in FIGURES}
+    films = select().select_from(FilmAggregate).join(Film, Film.id == FilmAggregate.film_id)
+    if year is not None:
+        films = films.where(Film.year == year)
+    totals = session.execute(films.add_columns(func.sum(kept[numerator]), func.sum(kept[denominator]))).one()
+    filters = Filters(year=year)
+    unresolved = _unresolved(session, filters)
+    if not totals[1]:
+        return Leaderboard(by, filters, min_reviews, prior_strength, None, [], unresolved)
+    prior_mean = totals[0] / totals[1]
+    shrunk = (kept[numerator] + prior_strength * prior_mean) / (kept[denominator] + prior_strength)
+    rows = session.execute(
+        films.add_columns(FilmAggregate.film_id, Film.title, Film.year, *kept.values(), shrunk.label("shrunk"))
+        .where(kept[counted] >= max(1, min_reviews))
+        .order_by(shrunk.desc(), kept[counted].desc(), FilmAggregate.film_id)
+        .limit(limit)
+    ).all()
+    return Leaderboard(by, filters, min_reviews, prior_strength, float(prior_mean), _entries(rows, by), unresolved)
+
+
+def _entries(rows, by: str) -> list[Entry]:
+    numerator, denominator, counted, inferred = _MEASURES[by]
+    return [
         Entry(rank, r.film_id, r.title, r.year, r.reviews,
               getattr(r, numerator) / getattr(r, denominator), getattr(r, counted), int(getattr(r, inferred) or 0),
               float(r.shrunk))
         for rank, r in enumerate(rows, 1)
     ]
-    return Leaderboard(by, filters, min_reviews, prior_strength, float(prior_mean), entries, unresolved)
 
 
 def _unresolved(session: Session, filters: Filters) -> int:
