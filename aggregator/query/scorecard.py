@@ -9,6 +9,10 @@ reason) rather than a number.
 What counts: reviews linked to the film (a review with no film is no film's), each critic once
 per film: a review one of whose critics wrote an earlier-stored review of the same film is left
 out (`Scorecard.duplicates`), so a merged critic or a syndicated review counts once.
+
+`film_scorecard(session, film_id, as_of=DATE)` is the scorecard as the store knew it at the end of
+DATE: the rows come from aggregator.query.history (reviews stored by then, with their values then),
+the figures from the same code.
 """
 
 from __future__ import annotations
@@ -20,12 +24,14 @@ import statistics
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aggregator.db.models import VERDICT_SOURCES, Film, Publication, Review, ReviewCritic
+from aggregator.query.history import ScoreInput, end_of, film_states, rows_at
 from aggregator.query.intervals import Z95, t_quantile_975, wilson  # noqa: F401  (re-exported)
 from aggregator.query.scores import NO_SOURCE, FilmNotFound
 
@@ -54,22 +60,6 @@ class Label:
     """The rule, with the figures it was met on: "average 84.0 >= 81 (of 12 scored)"."""
     source: str
     """The file the rule came from ("aggregator/query/labels.toml" or the user's file)."""
-
-
-@dataclass(frozen=True)
-class ScoreInput:
-    """What one review brings to its film's figures."""
-
-    review_id: int
-    critic_ids: tuple[int, ...]
-    fresh: bool | None
-    verdict: str | None
-    verdict_source: str | None
-    confidence: float | None
-    score: float | None
-    outlet: str
-    outlet_weight: float
-    top_critic: bool = False
 
 
 @dataclass(frozen=True)
@@ -163,6 +153,9 @@ class Scorecard:
     top_critics: Subset
     labels: list[Label] = field(default_factory=list)
     min_reviews: int = MIN_REVIEWS
+    as_of: date | None = None
+    """None: as the store holds it now; a date: as it held it at the end of that day (UTC),
+    revised reviews with their values then (aggregator.query.history)."""
 
 
 # --- statistics -------------------------------------------------------------------------------
@@ -261,27 +254,33 @@ def histogram(scores: list[float]) -> list[Bin]:
 
 
 def scorecard_from_rows(rows: list[ScoreInput], *, film_id: int | None = None, title: str | None = None,
-                        year: int | None = None) -> Scorecard:
-    """Every figure of the scorecard from the film's rows (no database)."""
+                        year: int | None = None, as_of: date | None = None,
+                        rules: tuple[dict, str] | None = None) -> Scorecard:
+    """Every figure of the scorecard from the film's rows (no database); `rules` as label_rules()
+    returns them, read once by a caller computing many scorecards."""
     kept, duplicates = counted_once(rows)
     verdicts = [r for r in kept if r.verdict is not None]
     positive = share_of([1.0 if r.verdict == "positive" else 0.0 for r in verdicts],
                         sum(r.verdict_source == "inferred" for r in verdicts))
     sources = Counter(r.verdict_source or NO_SOURCE for r in kept)
+    known = (*VERDICT_SOURCES, NO_SOURCE)  # and any other present (history.UNRECORDED as of a date)
     top = [r for r in kept if r.top_critic]
     card = Scorecard(
         film_id=film_id, title=title, year=year, reviews=len(kept), duplicates=duplicates,
         fresh=_fresh_share(kept), positive=positive, score=_average(kept), weighted=_weighted(kept),
-        source_counts={s: sources.get(s, 0) for s in (*VERDICT_SOURCES, NO_SOURCE)},
+        source_counts={s: sources.get(s, 0) for s in (*known, *sorted(set(sources) - set(known)))},
         histogram=histogram([r.score for r in kept if r.score is not None]),
-        top_critics=Subset(len(top), _fresh_share(top), _average(top)),
+        top_critics=Subset(len(top), _fresh_share(top), _average(top)), as_of=as_of,
     )
-    card.labels = film_labels(card)
+    card.labels = film_labels(card, rules)
     return card
 
 
-def film_rows(session: Session, film_id: int) -> list[ScoreInput]:
-    """The film's reviews as ScoreInputs, in two queries."""
+def film_rows(session: Session, film_id: int, as_of: date | None = None) -> list[ScoreInput]:
+    """The film's reviews as ScoreInputs, in two queries; `as_of` a date: as the store had them at
+    the end of that day (its reviews, revisions and their critics read once: history.film_states)."""
+    if as_of is not None:
+        return rows_at(film_states(session, session.get(Film, film_id)), end_of(as_of))
     stmt = (
         select(Review.id, Review.fresh, Review.verdict, Review.verdict_source, Review.confidence,
                Review.score, Review.top_critic, Publication.key, Publication.weight)
@@ -309,11 +308,14 @@ def load_schema(name: str) -> dict:
     return json.loads(text)
 
 
-def film_scorecard(session: Session, film_id: int) -> Scorecard:
+def film_scorecard(session: Session, film_id: int, as_of: date | None = None) -> Scorecard:
+    """The film's scorecard now, or `as_of` the end of a day (UTC): only the reviews stored by then,
+    each with the values it had then (docs/queries.md, "History")."""
     film = session.get(Film, film_id)
     if film is None:
         raise FilmNotFound(f"no film with id {film_id}")
-    return scorecard_from_rows(film_rows(session, film_id), film_id=film.id, title=film.title, year=film.year)
+    return scorecard_from_rows(film_rows(session, film_id, as_of), film_id=film.id, title=film.title,
+                               year=film.year, as_of=as_of)
 
 
 # --- labels -----------------------------------------------------------------------------------
