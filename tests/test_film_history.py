@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aggregator.cli.main import main
-from aggregator.db.models import Film, Review
+from aggregator.db.models import Film, Review, ReviewRevision
 from aggregator.db.upsert import save_reviews
 from aggregator.db.verdict_store import set_manual_verdict
 from aggregator.items import ReviewItem
@@ -90,6 +90,11 @@ def store(db_engine, monkeypatch):
     _at(monkeypatch, datetime(2032, 3, 8, 12, 0, tzinfo=UTC))
     with Session(db_engine) as session:
         set_manual_verdict(session, R4.url, "negative")
+        session.commit()
+        # as a revision written before migration 0015 has it: the call it replaced not recorded
+        r4 = session.scalar(select(Review.id).where(Review.url == R4.url))
+        session.execute(ReviewRevision.__table__.update().where(ReviewRevision.review_id == r4)
+                        .values(fresh=None, verdict_source=None, confidence=None))
         session.commit()
     _save(db_engine, replace(R8, film_raw="The Tin Compass", film_title="The Tin Compass"))
     monkeypatch.undo()
@@ -252,6 +257,9 @@ def test_a_state_takes_what_its_revision_does_not_record_from_the_state_after_it
     assert (second.verdict, second.fresh, second.verdict_source, second.confidence, second.score) == (
         "positive", True, UNRECORDED, None, 40.0)
     assert (first.verdict, first.fresh, first.verdict_source, first.score) == ("negative", False, UNRECORDED, 40.0)
+    recorded = Revision(T2, 40.0, "positive", None, None, None, (True, "inferred", 0.7))  # since 0015
+    first, second = (s.row for s in states_of(ROW, True, T0, [recorded], (FILM, 2032)))
+    assert (first.verdict, first.fresh, first.verdict_source, first.confidence) == ("positive", True, "inferred", 0.7)
     mixed = states_of(ROW, True, T0, [Revision(T1, 55.0, "mixed", FILM, 2032, (7,))], (FILM, 2032))
     assert mixed[0].row.fresh is None  # a mixed verdict says no fresh call: not counted as one
     unscored = states_of(ROW, True, T0, [Revision(T1, None, None, FILM, 2032, (7,))], (FILM, 2032))

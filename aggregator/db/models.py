@@ -284,6 +284,12 @@ class FetchState(Base):
     """The canonical URL of the review the page held when stored; None for a page without one."""
 
 
+FILM_FIGURE_COLUMNS = ("film_id", "verdict_source", "fresh", "score", "verdict", "confidence", "top_critic",
+                       "publication_id", "id")
+"""ix_reviews_film_calls: everything a film's figures read of its reviews (a scorecard, the kept
+sums, a film's consensus), read from the index and not through each row's text (migration 0015)."""
+
+
 class Review(Base):
     __tablename__ = "reviews"
     __table_args__ = (
@@ -295,7 +301,7 @@ class Review(Base):
         Index("ix_reviews_updated_at", "updated_at"),
         # covering: outlets' scale counts, films' given calls and scores, read from the index
         Index("ix_reviews_publication_scale", "publication_id", "scale"),
-        Index("ix_reviews_film_calls", "film_id", "verdict_source", "fresh", "score"),
+        Index("ix_reviews_film_calls", *FILM_FIGURE_COLUMNS),
         # the stored reviews of a title left without a film (aggregator.db.film_store)
         Index("ix_reviews_film_key", "film_key"),
     )
@@ -414,6 +420,10 @@ class ReviewRevision(Base):
     film_year: Mapped[int | None]
     critics: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
     """The critics then, in byline order: [{"id": critic id, "name": their name then}]."""
+    fresh: Mapped[bool | None]
+    verdict_source: Mapped[str | None] = mapped_column(String(16))
+    """The call then, with `fresh` and `confidence` (None in revisions written before 0015)."""
+    confidence: Mapped[float | None] = mapped_column(Float)
 
 
 class FilmAggregate(Base):

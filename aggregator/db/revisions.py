@@ -21,7 +21,8 @@ from aggregator.db.batching import chunks
 from aggregator.db.models import Critic, Film, FilmAggregate, FilmExternalId, Review, ReviewCritic
 
 # The review's own columns a revision copies as they were.
-REVISION_COLUMNS = ("rating_raw", "score", "verdict", "headline", "text", "content_hash")
+REVISION_COLUMNS = ("rating_raw", "score", "verdict", "fresh", "verdict_source", "confidence", "headline", "text",
+                    "content_hash")
 _VACATED = "aggregator.vacated_films"
 
 

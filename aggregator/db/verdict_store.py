@@ -61,7 +61,8 @@ def set_manual_verdict(session: Session, url: str, verdict: str) -> VerdictChang
     if review.verdict is not None and review.verdict != verdict:
         session.add(ReviewRevision(
             review_id=review.id, replaced_at=utcnow(), run_id=None, rating_raw=review.rating_raw,
-            score=review.score, verdict=review.verdict, headline=review.headline,
+            score=review.score, verdict=review.verdict, fresh=review.fresh, verdict_source=review.verdict_source,
+            confidence=review.confidence, headline=review.headline,
             text=review.text, content_hash=review.content_hash,
         ))  # fmt: skip
     session.execute(

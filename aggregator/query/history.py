@@ -6,14 +6,14 @@ re-crawl, `aggregator renormalise` or `aggregator verdict set`) at `replaced_at`
 the review had until then. So a review with revisions r1 … rm (oldest first) had r1's values
 from first_seen, r(k+1)'s from rk's replaced_at, and its current values from rm's replaced_at.
 
-A revision records the replaced score and verdict, and (since migration 0011, and not for a
-manual verdict) the film (title and year) and critics; never the fresh call, verdict source or
-confidence. A revision with critics but no film title is of a review that had no film then;
-one with neither recorded no credit. What a revision does not record is taken from the state
-after it, when the verdict is the same (the call was kept: the
-text, rating or credit changed); when the verdict changed, the older fresh call is read from
-the older verdict (positive fresh, negative rotten, mixed no call) and its source is counted as
-`UNRECORDED`, never guessed. A revision naming another film (title, year) means the review was
+A revision records the replaced score and verdict, since migration 0011 (not for a manual
+verdict) the film (title and year) and critics, and since migration 0015 the fresh call, its
+source and confidence. A revision with critics but no film title is of a review that had no
+film then; one with neither recorded no credit. What an older revision does not record is taken
+from the state after it, when the verdict is the same (the call was kept: the text, rating or
+credit changed); when the verdict changed, the older fresh call is read from the older verdict
+(positive fresh, negative rotten, mixed no call) and its source is counted as `UNRECORDED`,
+never guessed. A revision naming another film (title, year) means the review was
 not this film's until then; a review since moved off this film is read too (its revisions name
 this film), so it counts while it was this film's.
 
@@ -79,6 +79,8 @@ class Revision:
     film_title: str | None
     film_year: int | None
     critic_ids: tuple[int, ...] | None
+    call: tuple[bool | None, str, float | None] | None = None
+    """(fresh, verdict source, confidence) replaced, when recorded (since migration 0015)."""
 
 
 def end_of(day: date) -> datetime:
@@ -94,7 +96,9 @@ def states_of(current: ScoreInput, of_film: bool, first_seen: datetime, revision
     values: list[tuple[ScoreInput, bool]] = [(current, of_film)]
     for revision in reversed(revisions):
         later, later_of_film = values[-1]
-        if revision.verdict == later.verdict:
+        if revision.call is not None and revision.verdict is not None:
+            fresh, source, confidence = revision.call
+        elif revision.verdict == later.verdict:
             fresh, source, confidence = later.fresh, later.verdict_source, later.confidence
         elif revision.verdict is None:
             fresh, source, confidence = None, None, None
@@ -128,8 +132,9 @@ def rows_at(states: Iterable[ReviewState], cutoff: datetime) -> list[ScoreInput]
 
 def _revision(row: Mapping[str, Any]) -> Revision:
     critics = row["critics"]
+    call = None if row["verdict_source"] is None else (row["fresh"], row["verdict_source"], row["confidence"])
     return Revision(row["replaced_at"], row["score"], row["verdict"], row["film_title"], row["film_year"],
-                    None if not critics else tuple(int(c["id"]) for c in critics if c.get("id") is not None))
+                    None if not critics else tuple(int(c["id"]) for c in critics if c.get("id") is not None), call)
 
 
 def film_states(session: Session, film: Film) -> list[ReviewState]:
@@ -147,7 +152,8 @@ def film_states(session: Session, film: Film) -> list[ReviewState]:
     for row in session.execute(
             select(ReviewRevision.review_id, ReviewRevision.replaced_at, ReviewRevision.score,
                    ReviewRevision.verdict, ReviewRevision.film_title, ReviewRevision.film_year,
-                   ReviewRevision.critics).join(Review, Review.id == ReviewRevision.review_id)
+                   ReviewRevision.critics, ReviewRevision.fresh, ReviewRevision.verdict_source,
+                   ReviewRevision.confidence).join(Review, Review.id == ReviewRevision.review_id)
             .where(which).order_by(ReviewRevision.review_id, ReviewRevision.replaced_at, ReviewRevision.id)):
         revisions.setdefault(row.review_id, []).append(_revision(row._mapping))
     stmt = (select(Review.id, Review.film_id, Review.first_seen, Review.published, Review.fresh, Review.verdict,

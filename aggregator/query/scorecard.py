@@ -17,6 +17,8 @@ the figures from the same code.
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import math
 import os
@@ -32,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from aggregator.db.models import VERDICT_SOURCES, Film, Publication, Review, ReviewCritic
 from aggregator.query.history import ScoreInput, end_of, film_states, rows_at
-from aggregator.query.intervals import Z95, t_quantile_975, wilson  # noqa: F401  (re-exported)
+from aggregator.query.intervals import Z95, sample_sd, t_quantile_975, wilson  # noqa: F401  (re-exported)
 from aggregator.query.scores import NO_SOURCE, FilmNotFound
 
 MIN_REVIEWS = 5
@@ -195,7 +197,7 @@ def average_of(scores: list[float], inferred: int, needed: int = MIN_REVIEWS) ->
     if reason:
         return Average(None, None, None, None, n, inferred, reason)
     mean = statistics.fmean(scores)
-    half = t_quantile_975(n - 1) * statistics.stdev(scores) / math.sqrt(n)
+    half = t_quantile_975(n - 1) * sample_sd(scores, mean) / math.sqrt(n)
     return Average(mean, max(0.0, mean - half), min(100.0, mean + half), statistics.median(scores), n, inferred)
 
 
@@ -311,10 +313,10 @@ def load_schema(name: str) -> dict:
 def film_scorecard(session: Session, film_id: int, as_of: date | None = None) -> Scorecard:
     """The film's scorecard now, or `as_of` the end of a day (UTC): only the reviews stored by then,
     each with the values it had then (docs/queries.md, "History")."""
-    film = session.get(Film, film_id)
+    film = session.execute(select(Film.title, Film.year).where(Film.id == film_id)).one_or_none()
     if film is None:
         raise FilmNotFound(f"no film with id {film_id}")
-    return scorecard_from_rows(film_rows(session, film_id, as_of), film_id=film.id, title=film.title,
+    return scorecard_from_rows(film_rows(session, film_id, as_of), film_id=film_id, title=film.title,
                                year=film.year, as_of=as_of)
 
 
@@ -327,10 +329,20 @@ class LabelRulesError(ValueError):
 
 def label_rules() -> tuple[dict, str]:
     """The label rules (the packaged labels.toml, its tables replaced by those of
-    $AGGREGATOR_LABELS) and where they came from."""
+    $AGGREGATOR_LABELS) and where they came from: read again only when that variable or the
+    file's modification time changes (a server answers many scorecards with one reading)."""
+    path = os.environ.get(LABELS_ENV)
+    try:
+        stamp = os.stat(path).st_mtime_ns if path else None
+    except OSError:
+        stamp = None  # (reading it below says what is wrong with it)
+    return copy.deepcopy(_label_rules(path, stamp))
+
+
+@functools.lru_cache(maxsize=4)
+def _label_rules(path: str | None, _stamp: int | None) -> tuple[dict, str]:
     text = resources.files("aggregator").joinpath(LABELS_RESOURCE).read_text(encoding="utf-8")
     rules, source = tomllib.loads(text), f"aggregator/{LABELS_RESOURCE}"
-    path = os.environ.get(LABELS_ENV)
     if path:
         with open(path, "rb") as handle:
             user = tomllib.load(handle)
