@@ -42,11 +42,14 @@ SELECT r.film_id, count(r.id), count(r.fresh),
        coalesce(sum(CASE WHEN r.score IS NOT NULL
                          THEN p.weight * CASE WHEN r.top_critic THEN 2.0 ELSE 1.0 END * r.score END), 0.0)
 FROM reviews r JOIN publications p ON p.id = r.publication_id
-WHERE r.film_id IS NOT NULL AND NOT EXISTS (
-    SELECT 1 FROM review_critics mine
-    JOIN review_critics theirs ON theirs.critic_id = mine.critic_id
-    JOIN reviews earlier ON earlier.id = theirs.review_id
-    WHERE mine.review_id = r.id AND theirs.review_id < r.id AND earlier.film_id + 0 = r.film_id)
+WHERE r.film_id IS NOT NULL AND r.id NOT IN (
+    SELECT mine.review_id FROM review_critics mine
+    JOIN reviews again ON again.id = mine.review_id
+    JOIN (SELECT link.critic_id, f.film_id, min(f.id) AS first_id
+          FROM review_critics link JOIN reviews f ON f.id = link.review_id
+          WHERE f.film_id IS NOT NULL GROUP BY link.critic_id, f.film_id) firsts
+      ON firsts.critic_id = mine.critic_id AND firsts.film_id = again.film_id
+    WHERE again.id > firsts.first_id)
 GROUP BY r.film_id
 """
 
