@@ -3,6 +3,8 @@ on SQLite and PostgreSQL. Every outlet, critic and film here is fictional."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 
@@ -130,6 +132,14 @@ def test_compare_and_similar_commands_print_tables_and_valid_json(db_engine, cap
     record = json.loads(capsys.readouterr().out)
     jsonschema.validate(record, _schema("critic-similar.schema.json"))
     assert [c["name"] for c in record["critics"]] == [BRAM, "Jory Pell"] and record["candidates"] == 4
+    assert main(["critic", "similar", TARGET, "--min-overlap", "2", "--limit", "2", "--csv", "--db", url]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["rank"], r["name"]) for r in rows] == [("1", BRAM), ("2", "Jory Pell")]
+    assert main(["critic", "compare", TARGET, BRAM, "--csv", "--db", url]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 5 and {"title", "score_a", "score_b", "difference"} <= set(rows[0])
+    assert ("Salt Meridian", "30.0", "80.0", "-50.0") in {(r["title"], r["score_a"], r["score_b"], r["difference"])
+                                                           for r in rows}
 
 
 def test_critics_are_named_by_name_or_id_and_namesakes_are_refused(db_engine, capsys):

@@ -6,6 +6,7 @@ the scorecard on a random store, and the --json shape. Both backends; fictional 
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
 import random
@@ -160,6 +161,12 @@ def test_films_top_command_text_and_json(store):
     assert document["filters"]["since"] == "2031-01-01" and document["by"] == "weighted"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**document, "by": "loudest"}, load_schema("films-top"))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["films", "top", "--csv", "--min-reviews", "3", "--db", url]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [r["title"] for r in rows] == ["The Glass Orchard", "Moth and Ember", "Harbour Lights"]
+    assert rows[0]["rank"] == "1" and float(rows[0]["value"]) == pytest.approx(90.0)
 
 
 def test_a_title_with_control_characters_is_escaped(db_engine):

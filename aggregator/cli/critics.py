@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 
 from aggregator.cli.common import EXIT_NOT_FOUND, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, _open, _open_for
+from aggregator.cli.tables import add_output_options, write_csv
 from aggregator.cli.terminal import for_terminal as shown
 
 
@@ -259,6 +260,12 @@ def cmd_critic_compare(args) -> int:
             comparison = compare_critics(session, a.id, b.id)
     finally:
         engine.dispose()
+    if args.csv:  # the films they disagree on most, one per row
+        write_csv(sys.stdout, ("film_id", "title", "year", "score_a", "score_b", "difference", "call_a", "call_b",
+                               "opposite_calls"),
+                  ((d.film_id, d.title, d.year, d.score_a, d.score_b, d.difference, d.call_a, d.call_b,
+                    d.opposite_calls) for d in comparison.disagreements))
+        return EXIT_OK
     print(_json(comparison_record(comparison)) if args.json
           else shown(format_comparison(comparison), keep_newlines=True))
     return EXIT_OK
@@ -277,6 +284,13 @@ def cmd_critic_similar(args) -> int:
             similar = similar_critics(session, critic.id, min_overlap=min_overlap, limit=args.limit)
     finally:
         engine.dispose()
+    if args.csv:
+        write_csv(sys.stdout, ("rank", "critic_id", "name", "shared_films", "agreed", "agreement", "low", "high",
+                               "inferred", "too_few"),
+                  ((rank, c.critic_id, c.name, c.agreement.denominator, c.agreement.count, c.agreement.value,
+                    c.agreement.low, c.agreement.high, c.agreement.inferred, c.agreement.too_few)
+                   for rank, c in enumerate(similar.critics, 1)))
+        return EXIT_OK
     print(_json(similar_record(similar)) if args.json else shown(format_similar(similar), keep_newlines=True))
     return EXIT_OK
 
@@ -306,8 +320,7 @@ def register(commands, common) -> None:
                                 help="two critics over the films both reviewed")
     compare.add_argument("a", metavar="A")
     compare.add_argument("b", metavar="B")
-    compare.add_argument("--json", action="store_true",
-                         help="print JSON (aggregator/schemas/critic-compare.schema.json)")
+    add_output_options(compare, "critic-compare.schema.json", csv_rows="the films they disagree on most, one per row")
     compare.set_defaults(handler=cmd_critic_compare)
     similar = critic.add_parser("similar", parents=[common],
                                 help="the critics whose calls most often match a critic's")
@@ -316,6 +329,5 @@ def register(commands, common) -> None:
                          help="rank only critics sharing at least N films both called "
                               "(default: MIN_OVERLAP, docs/queries-critics.md)")
     similar.add_argument("--limit", type=int, default=10, metavar="N")
-    similar.add_argument("--json", action="store_true",
-                         help="print JSON (aggregator/schemas/critic-similar.schema.json)")
+    add_output_options(similar, "critic-similar.schema.json", csv_rows="one critic per row, best first")
     similar.set_defaults(handler=cmd_critic_similar)

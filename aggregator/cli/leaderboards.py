@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 
 from aggregator.cli.common import EXIT_OK, _open
+from aggregator.cli.tables import add_output_options, write_csv
 from aggregator.cli.terminal import for_terminal, for_terminal_block
 
 
@@ -26,6 +28,12 @@ def cmd_films_top(args) -> int:
                               **options)
     finally:
         engine.dispose()
+    if args.csv:
+        write_csv(sys.stdout, ("rank", "film_id", "title", "year", "reviews", "value", "denominator", "inferred",
+                               "shrunk"),
+                  ((e.rank, e.film_id, e.title, e.year, e.reviews, e.value, e.denominator, e.inferred, e.shrunk)
+                   for e in board.entries))
+        return EXIT_OK
     if args.json:
         document = dataclasses.asdict(board)
         document["filters"]["since"] = args.since.isoformat() if args.since else None
@@ -62,5 +70,5 @@ def register(commands, common) -> None:
                      help="the figure ranked (default score)")
     top.add_argument("--publication", metavar="KEY", help="only this outlet's reviews (registry key)")
     top.add_argument("--limit", type=_positive, metavar="N", help="films listed (default 20)")
-    top.add_argument("--json", action="store_true", help="JSON (aggregator/schemas/films-top.schema.json)")
+    add_output_options(top, "films-top.schema.json", csv_rows="one film per row, best first")
     top.set_defaults(handler=cmd_films_top)
