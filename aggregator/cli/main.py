@@ -23,6 +23,8 @@ COMMAND_GROUPS = {
     "aggregator.cli.ratings": ("rating",),
     "aggregator.cli.crawl": ("crawl",),
     "aggregator.cli.critics": ("critic",),
+    "aggregator.cli.outlets": ("outlet", "outlets"),
+    "aggregator.cli.like_me": ("critics",),
     "aggregator.cli.importing": ("import",),
     "aggregator.cli.train": ("train-verdicts",),
     "aggregator.cli.verdicts": ("verdict",),
