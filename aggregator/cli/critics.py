@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 
 from aggregator.cli.common import EXIT_NOT_FOUND, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, _open, _open_for
-from aggregator.cli.tables import add_output_options, write_csv
+from aggregator.cli.tables import add_output_options, json_text, percent, share_line, write_csv
 from aggregator.cli.terminal import for_terminal as shown
 
 
@@ -72,22 +72,6 @@ def cmd_critic_merge(args) -> int:
     return EXIT_OK
 
 
-def _json(record: dict) -> str:
-    import json
-
-    return json.dumps(record, ensure_ascii=False, allow_nan=False, indent=2)
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.0f}%"
-
-
-def _share_line(figure, what: str) -> str:
-    """"72% [65-78%] of 120 reviews (4 inferred)", or why there is no figure."""
-    if figure.value is None:
-        return f"{figure.too_few} ({figure.inferred} inferred)"
-    return (f"{_percent(figure.value)} [{_percent(figure.low)}-{_percent(figure.high)}]"
-            f" of {figure.denominator} {what} ({figure.inferred} inferred)")
 
 
 def _points(value: float) -> str:
@@ -111,7 +95,7 @@ def format_profile(profile) -> str:
     lines.append(f"  figures  over {profile.reviews - profile.without_film} reviews with a film "
                  f"({profile.without_film} without one left out); consensus of films with "
                  f">= {profile.min_other_reviews} other reviews")
-    lines.append("  agreement   " + _share_line(profile.agreement, "reviews")
+    lines.append("  agreement   " + share_line(profile.agreement, "reviews")
                  + (f"; {profile.ties} on films the others split evenly left out" if profile.ties else ""))
     lines.append(_base_line(profile.agreement_base, "calls"))
     leniency = profile.leniency
@@ -121,8 +105,8 @@ def format_profile(profile) -> str:
         lines.append(f"  leniency    runs {_points(leniency.value)} [{leniency.low:+.1f} to {leniency.high:+.1f}]"
                      f" over {leniency.denominator} scored reviews ({leniency.inferred} inferred)")
     lines.append(_base_line(profile.leniency_base, "scores"))
-    lines.append("  contrarian  " + _share_line(profile.contrarian, "reviews")
-                 + f" on films with a >= {_percent(profile.strong_consensus)} consensus")
+    lines.append("  contrarian  " + share_line(profile.contrarian, "reviews")
+                 + f" on films with a >= {percent(profile.strong_consensus)} consensus")
     lines.append(_base_line(profile.contrarian_base, "calls"))
     scores = profile.scores
     lines.append(f"  scores   {scores.denominator} scored reviews ({scores.inferred} inferred)"
@@ -151,7 +135,7 @@ def format_comparison(comparison) -> str:
     lines = [f"{a} ({comparison.critic_a}) vs {b} ({comparison.critic_b})",
              f"  films both reviewed  {comparison.shared_films}"
              + (f" ({comparison.co_written} co-written reviews left out)" if comparison.co_written else ""),
-             "  verdict agreement    " + _share_line(comparison.agreement, "films both called")]
+             "  verdict agreement    " + share_line(comparison.agreement, "films both called")]
     correlation = comparison.correlation
     lines.append("  score correlation    " + (
         f"{correlation.too_few} ({correlation.inferred} inferred)" if correlation.value is None else
@@ -178,8 +162,8 @@ def format_similar(similar) -> str:
             f"{similar.min_overlap} films both called; ranked by the low end of the 95% interval")
     if not similar.critics:
         return head
-    rows = [[str(c.critic_id), shown(c.name), str(c.agreement.denominator), _percent(c.agreement.value),
-             f"{_percent(c.agreement.low)}-{_percent(c.agreement.high)}", str(c.agreement.inferred)]
+    rows = [[str(c.critic_id), shown(c.name), str(c.agreement.denominator), percent(c.agreement.value),
+             f"{percent(c.agreement.low)}-{percent(c.agreement.high)}", str(c.agreement.inferred)]
             for c in similar.critics]
     return head + "\n" + _table(["id", "critic", "films", "agree", "95% interval", "inferred"], rows)
 
@@ -211,7 +195,7 @@ def cmd_critic_show(args) -> int:
         print(f"aggregator critic show: no critic {args.critic!r} in the database", file=sys.stderr)
         return EXIT_NOT_FOUND
     if args.json:
-        print(_json({"query": args.critic, "critics": [_critic_entry(c, profiles[c.id]) for c in critics]}))
+        print(json_text({"query": args.critic, "critics": [_critic_entry(c, profiles[c.id]) for c in critics]}))
         return EXIT_OK
     if len(critics) > 1:
         print(f"{len(critics)} critics are named {args.critic!r} (namesakes kept apart: no "
@@ -266,7 +250,7 @@ def cmd_critic_compare(args) -> int:
                   ((d.film_id, d.title, d.year, d.score_a, d.score_b, d.difference, d.call_a, d.call_b,
                     d.opposite_calls) for d in comparison.disagreements))
         return EXIT_OK
-    print(_json(comparison_record(comparison)) if args.json
+    print(json_text(comparison_record(comparison)) if args.json
           else shown(format_comparison(comparison), keep_newlines=True))
     return EXIT_OK
 
@@ -291,7 +275,7 @@ def cmd_critic_similar(args) -> int:
                     c.agreement.low, c.agreement.high, c.agreement.inferred, c.agreement.too_few)
                    for rank, c in enumerate(similar.critics, 1)))
         return EXIT_OK
-    print(_json(similar_record(similar)) if args.json else shown(format_similar(similar), keep_newlines=True))
+    print(json_text(similar_record(similar)) if args.json else shown(format_similar(similar), keep_newlines=True))
     return EXIT_OK
 
 

@@ -8,7 +8,7 @@ import sys
 from datetime import date
 
 from aggregator.cli.common import EXIT_OK, _open
-from aggregator.cli.tables import add_output_options, write_csv
+from aggregator.cli.tables import add_output_options, positive_int, write_csv
 from aggregator.cli.terminal import for_terminal, for_terminal_block
 
 
@@ -51,11 +51,6 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
-    return value
 
 
 def register(commands, common) -> None:
@@ -64,11 +59,11 @@ def register(commands, common) -> None:
     top = films.add_parser("top", parents=[common], help="the best-received films, ranked by a shrunk score")
     top.add_argument("--year", type=int, help="films of this year")
     top.add_argument("--since", type=_date, metavar="DATE", help="only reviews published on or after DATE")
-    top.add_argument("--min-reviews", type=_positive, metavar="N",
+    top.add_argument("--min-reviews", type=positive_int, metavar="N",
                      help="films with at least N reviews informing the figure (default: the scorecard's minimum)")
     top.add_argument("--by", choices=("positive", "score", "weighted"), default="score",
                      help="the figure ranked (default score)")
     top.add_argument("--publication", metavar="KEY", help="only this outlet's reviews (registry key)")
-    top.add_argument("--limit", type=_positive, metavar="N", help="films listed (default 20)")
+    top.add_argument("--limit", type=positive_int, metavar="N", help="films listed (default 20)")
     add_output_options(top, "films-top.schema.json", csv_rows="one film per row, best first")
     top.set_defaults(handler=cmd_films_top)

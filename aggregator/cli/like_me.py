@@ -13,7 +13,7 @@ import argparse
 import sys
 
 from aggregator.cli.common import EXIT_OK, EXIT_USAGE, _open
-from aggregator.cli.tables import add_output_options, write_csv
+from aggregator.cli.tables import add_output_options, percent, write_csv
 from aggregator.cli.terminal import for_terminal as shown
 
 CSV_HEADER = ("rank", "critic_id", "name", "films", "agreed", "agreement", "low", "high", "inferred",
@@ -22,10 +22,6 @@ CSV_HEADER = ("rank", "critic_id", "name", "films", "agreed", "agreement", "low"
 
 def _count(n: int, what: str) -> str:
     return f"{n} {what}{'s' * (n != 1)}"
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.0f}%"
 
 
 def _difference(figure) -> str:
@@ -43,7 +39,7 @@ def format_like_me(result) -> str:
               "called; ranked by the low end of the 95% interval")]
     if result.critics:
         rows = [[str(rank), str(c.critic_id), shown(c.name), str(c.agreement.denominator),
-                 _percent(c.agreement.value), f"{_percent(c.agreement.low)}-{_percent(c.agreement.high)}",
+                 percent(c.agreement.value), f"{percent(c.agreement.low)}-{percent(c.agreement.high)}",
                  str(c.agreement.inferred), str(c.correlation.denominator),
                  "-" if c.correlation.value is None else f"{c.correlation.value:+.2f}", _difference(c.mean_difference)]
                 for rank, c in enumerate(result.critics, 1)]

@@ -9,26 +9,9 @@ import argparse
 import sys
 
 from aggregator.cli.common import EXIT_NOT_FOUND, EXIT_OK, _open
-from aggregator.cli.tables import add_output_options, write_csv
+from aggregator.cli.tables import add_output_options, json_text, percent, positive_int, share_line, write_csv
 from aggregator.cli.terminal import for_terminal as shown
 from aggregator.cli.terminal import for_terminal_block
-
-
-def _json(record: dict) -> str:
-    import json
-
-    return json.dumps(record, ensure_ascii=False, allow_nan=False, indent=2)
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.0f}%"
-
-
-def _share_line(figure, what: str) -> str:
-    if figure.value is None:
-        return f"{figure.too_few} ({figure.inferred} inferred)"
-    return (f"{_percent(figure.value)} [{_percent(figure.low)}-{_percent(figure.high)}]"
-            f" of {figure.denominator} {what} ({figure.inferred} inferred)")
 
 
 def _runs(figure, what: str = "scored reviews") -> str:
@@ -55,9 +38,9 @@ def format_outlet(profile) -> str:
         f"  critics    {profile.critics}",
         f"  active     {years} ({profile.undated} undated)",
         f"  scales     {scales}",
-        "  positive   " + _share_line(profile.positive, "reviews with a call")
+        "  positive   " + share_line(profile.positive, "reviews with a call")
         + " (an inferred call counts by its probability)",
-        "  agreement  " + _share_line(profile.agreement, "reviews")
+        "  agreement  " + share_line(profile.agreement, "reviews")
         + (f"; {profile.ties} on films the others split evenly left out" if profile.ties else ""),
         _base_line(profile.agreement_base, "calls"),
         "  leniency   " + _runs(profile.leniency),
@@ -85,7 +68,7 @@ def cmd_outlet_show(args) -> int:
                 return EXIT_NOT_FOUND
     finally:
         engine.dispose()
-    print(_json(outlet_profile_record(profile)) if args.json else for_terminal_block(format_outlet(profile)))
+    print(json_text(outlet_profile_record(profile)) if args.json else for_terminal_block(format_outlet(profile)))
     return EXIT_OK
 
 
@@ -109,7 +92,7 @@ def format_table(table) -> str:
 
     def share(figure) -> str:
         return ("too few" if figure.value is None
-                else f"{_percent(figure.value)} [{_percent(figure.low)}-{_percent(figure.high)}]")
+                else f"{percent(figure.value)} [{percent(figure.low)}-{percent(figure.high)}]")
 
     head = (f"{len(table.entries)} of {table.outlets} outlets (with >= {table.min_reviews} comparable reviews;"
             f" {table.left_out} with fewer left out), by {table.sort}; leniency: mean points above the other"
@@ -133,7 +116,7 @@ def cmd_outlets(args) -> int:
     finally:
         engine.dispose()
     if args.json:
-        print(_json(outlet_table_record(table)))
+        print(json_text(outlet_table_record(table)))
     elif args.csv:
         write_csv(sys.stdout, CSV_HEADER, (_csv_row(e) for e in table.entries))
     else:
@@ -193,11 +176,6 @@ def _count(text: str) -> int:
     return value
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
-    return value
 
 
 def register(commands, common) -> None:
@@ -208,16 +186,16 @@ def register(commands, common) -> None:
     show = outlet.add_parser("show", parents=[common],
                              help="an outlet's reviews, critics, scales, fresh share, agreement and leniency")
     show.add_argument("key", metavar="KEY", help="the outlet's registry key")
-    show.add_argument("--min-others", type=_positive, metavar="N", help=min_others_help)
+    show.add_argument("--min-others", type=positive_int, metavar="N", help=min_others_help)
     show.add_argument("--json", action="store_true", help="JSON (aggregator/schemas/outlet-profile.schema.json)")
     show.set_defaults(handler=cmd_outlet_show)
     adjust = outlet.add_parser("adjust", parents=[common],
                                help="a film's average score with each outlet's leniency subtracted")
     adjust.add_argument("title", metavar="FILM_TITLE")
     adjust.add_argument("--year", type=int)
-    adjust.add_argument("--min-comparable", type=_positive, metavar="N",
+    adjust.add_argument("--min-comparable", type=positive_int, metavar="N",
                         help="correct only outlets with at least N comparable reviews (default: MIN_COMPARABLE = 20)")
-    adjust.add_argument("--min-others", type=_positive, metavar="N", help=min_others_help)
+    adjust.add_argument("--min-others", type=positive_int, metavar="N", help=min_others_help)
     adjust.set_defaults(handler=cmd_outlet_adjust)
 
     outlets = commands.add_parser("outlets", parents=[common], help="the leniency table of every outlet")
@@ -225,7 +203,7 @@ def register(commands, common) -> None:
                          help="outlets with at least N comparable reviews (default: MIN_COMPARABLE = 20)")
     outlets.add_argument("--sort", choices=("leniency", "reviews", "positive"), default="leniency",
                          help="most lenient, most reviews or highest fresh share first (default leniency)")
-    outlets.add_argument("--limit", type=_positive, metavar="N", help="outlets listed (default all)")
-    outlets.add_argument("--min-others", type=_positive, metavar="N", help=min_others_help)
+    outlets.add_argument("--limit", type=positive_int, metavar="N", help="outlets listed (default all)")
+    outlets.add_argument("--min-others", type=positive_int, metavar="N", help=min_others_help)
     add_output_options(outlets, "outlets.schema.json", csv_rows="one outlet per row")
     outlets.set_defaults(handler=cmd_outlets)

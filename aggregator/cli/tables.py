@@ -41,3 +41,29 @@ def write_csv(out: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]]
     writer.writerow(header)
     for row in rows:
         writer.writerow([csv_cell(value) for value in row])
+
+
+def json_text(record: dict) -> str:
+    import json
+
+    return json.dumps(record, ensure_ascii=False, allow_nan=False, indent=2)
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.0f}%"
+
+
+def share_line(figure, what: str) -> str:
+    """"72% [65-78%] of 120 reviews (4 inferred)", or why there is no figure."""
+    if figure.value is None:
+        return f"{figure.too_few} ({figure.inferred} inferred)"
+    return (f"{percent(figure.value)} [{percent(figure.low)}-{percent(figure.high)}]"
+            f" of {figure.denominator} {what} ({figure.inferred} inferred)")
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value

@@ -164,8 +164,8 @@ class CriticProfile:
 
 
 @dataclass
-class _FilmTally:
-    """Calls and scores of a set of reviews of one film (totals, or one critic's own)."""
+class FilmSums:
+    """Calls and scores of a set of reviews of one film (all of its reviews, or one critic's or outlet's)."""
 
     calls: int = 0
     fresh: int = 0
@@ -174,10 +174,22 @@ class _FilmTally:
     score_sum: float = 0.0
     scored_inferred: int = 0
 
-    def minus(self, other: _FilmTally) -> _FilmTally:
-        return _FilmTally(self.calls - other.calls, self.fresh - other.fresh,
+    def minus(self, other: FilmSums) -> FilmSums:
+        return FilmSums(self.calls - other.calls, self.fresh - other.fresh,
                           self.calls_inferred - other.calls_inferred, self.scored - other.scored,
                           self.score_sum - other.score_sum, self.scored_inferred - other.scored_inferred)
+
+    def add(self, row) -> None:
+        """One review's call and score (a row with fresh, score, verdict_source)."""
+        inferred = row.verdict_source == INFERRED
+        if row.fresh is not None:
+            self.calls += 1
+            self.fresh += bool(row.fresh)
+            self.calls_inferred += inferred
+        if row.score is not None:
+            self.scored += 1
+            self.score_sum += row.score
+            self.scored_inferred += inferred
 
 
 class CriticNotStored(LookupError):
@@ -194,7 +206,7 @@ def _own_reviews(session: Session, critic_id: int):
     return session.execute(stmt).all()
 
 
-def _film_totals(session: Session, critic_id: int) -> dict[int, _FilmTally]:
+def _film_totals(session: Session, critic_id: int) -> dict[int, FilmSums]:
     """Every review's calls and scores, per film the critic reviewed (their own included:
     the caller subtracts them)."""
     inferred = Review.verdict_source == INFERRED
@@ -206,23 +218,15 @@ def _film_totals(session: Session, critic_id: int) -> dict[int, _FilmTally]:
                    func.count(Review.score), func.coalesce(func.sum(Review.score), 0.0),
                    func.sum(case((and_(Review.score.is_not(None), inferred), 1), else_=0)))
             .where(Review.film_id.in_(own_films)).group_by(Review.film_id))
-    return {film_id: _FilmTally(int(calls), int(fresh or 0), int(ci or 0), int(scored),
+    return {film_id: FilmSums(int(calls), int(fresh or 0), int(ci or 0), int(scored),
                                 float(total), int(si or 0))
             for film_id, calls, fresh, ci, scored, total, si in session.execute(stmt)}
 
 
-def _tally(rows) -> _FilmTally:
-    tally = _FilmTally()
+def _tally(rows) -> FilmSums:
+    tally = FilmSums()
     for row in rows:
-        inferred = row.verdict_source == INFERRED
-        if row.fresh is not None:
-            tally.calls += 1
-            tally.fresh += bool(row.fresh)
-            tally.calls_inferred += inferred
-        if row.score is not None:
-            tally.scored += 1
-            tally.score_sum += row.score
-            tally.scored_inferred += inferred
+        tally.add(row)
     return tally
 
 
@@ -249,7 +253,7 @@ def critic_profile(session: Session, critic_id: int, *, min_other_reviews: int =
     for row in on_films:
         by_film[row.film_id].append(row)
     totals = _film_totals(session, critic_id) if on_films else {}
-    others = {film: totals.get(film, _FilmTally()).minus(_tally(own)) for film, own in by_film.items()}
+    others = {film: totals.get(film, FilmSums()).minus(_tally(own)) for film, own in by_film.items()}
 
     agree = agree_n = agree_inferred = ties = 0
     against = strong_n = strong_inferred = 0

@@ -33,6 +33,7 @@ from aggregator.query.critic_profile import (
     MIN_INPUTS,
     MIN_OTHER_REVIEWS,
     ConsensusBase,
+    FilmSums,
     MeanFigure,
     ShareFigure,
     mean_figure,
@@ -84,34 +85,6 @@ class OutletProfile:
     leniency_base: ConsensusBase
     min_other_reviews: int = MIN_OTHER_REVIEWS
     minimum_inputs: int = MIN_INPUTS
-
-
-@dataclass
-class FilmSums:
-    """Calls and scores of a set of reviews of one film (all of its reviews, or one outlet's)."""
-
-    calls: int = 0
-    fresh: int = 0
-    calls_inferred: int = 0
-    scored: int = 0
-    score_sum: float = 0.0
-    scored_inferred: int = 0
-
-    def minus(self, other: FilmSums) -> FilmSums:
-        return FilmSums(self.calls - other.calls, self.fresh - other.fresh,
-                        self.calls_inferred - other.calls_inferred, self.scored - other.scored,
-                        self.score_sum - other.score_sum, self.scored_inferred - other.scored_inferred)
-
-    def add(self, row) -> None:
-        inferred = row.verdict_source == INFERRED
-        if row.fresh is not None:
-            self.calls += 1
-            self.fresh += bool(row.fresh)
-            self.calls_inferred += inferred
-        if row.score is not None:
-            self.scored += 1
-            self.score_sum += row.score
-            self.scored_inferred += inferred
 
 
 def find_outlet(session: Session, key: str) -> Publication:
