@@ -12,7 +12,8 @@ moved to another film or given another critic, an inferred call read again, crit
 film link made by hand, an outlet's weight changed, renormalise) names the films it touched
 with `films_changed`; just before the session commits, those films' sums are computed again
 from their reviews, exactly, in the same transaction (`before_commit`). An unchanged re-crawl
-names no film, so it changes nothing. `rebuild` computes every film again (migration 0014, the
+names no film, so it changes nothing. Each outlet's sums per film (`outlet_film_sums`, the leniency table's input) are
+kept with them, film by film. `rebuild` computes every film again (migration 0014, the
 benchmark stores, `aggregator db check --repair`); `stale_films` lists the films whose kept
 sums differ from their reviews' (the tests' and `db check`'s proof).
 
@@ -30,41 +31,73 @@ from sqlalchemy import and_, case, delete, event, func, select, text
 from sqlalchemy.orm import Session, aliased
 
 from aggregator.db.batching import chunks
-from aggregator.db.models import FilmAggregate, Publication, Review, ReviewCritic
+from aggregator.db.models import FilmAggregate, OutletFilmSums, Publication, Review, ReviewCritic
 
 TOP_CRITIC_FACTOR = 2.0
 """A top critic's review weighs this many times its outlet's registry weight in the weighted
 score (aggregator.query.scorecard publishes it with every weighted figure)."""
 FIGURES = ("reviews", "called", "expected_fresh", "called_inferred", "scored", "score_sum",
            "scored_inferred", "weight_sum", "weighted_sum")
+PLAIN = ("all_calls", "all_fresh", "all_calls_inferred", "all_scored", "all_score_sum", "all_scored_inferred")
+"""Every review of the film, each call counted as given (fresh or not, however it was made):
+the totals a critic's or an outlet's leave-one-out consensus subtracts its own reviews from
+(aggregator.query.critic_profile.FilmSums)."""
+KEPT = FIGURES + PLAIN
 _PENDING = "films_to_refresh"
 _LOCK_NAMESPACE = 17_001
 """pg_advisory_xact_lock(namespace, film id): the films being counted again."""
 
 
-def figure_columns() -> dict[str, Any]:
-    """The sums of FIGURES over reviews joined to their Publication, as SQL aggregates."""
-    called = Review.fresh.is_not(None)
-    p_fresh = case(
-        (~called, None),
-        (and_(Review.verdict_source == "inferred", Review.confidence.is_not(None)),
-         case((Review.fresh == True, Review.confidence), else_=1.0 - Review.confidence)),  # noqa: E712
-        (Review.fresh == True, 1.0),  # noqa: E712
+def figure_columns(review: Any = Review, weight: Any = Publication.weight, only: Any = None) -> dict[str, Any]:
+    """The sums of FIGURES as SQL aggregates over rows with the columns of Review (`review`: the
+    entity or a subquery's columns) and their outlet's `weight`; with `only`, over the rows
+    where it holds."""
+    def among(value):
+        return value if only is None else case((only, value), else_=None)
+
+    called = review.fresh.is_not(None)
+    p_fresh = fresh_probability_sql(review)
+    inferred = review.verdict_source == "inferred"
+    factor = case((review.top_critic == True, TOP_CRITIC_FACTOR), else_=1.0)  # noqa: E712
+    scored_weight = case((review.score.is_not(None), weight * factor), else_=None)
+    return {
+        "reviews": func.count(among(review.id)),
+        "called": func.count(among(review.fresh)),
+        "expected_fresh": func.coalesce(func.sum(among(p_fresh)), 0.0),
+        "called_inferred": func.coalesce(func.sum(among(case((and_(called, inferred), 1), else_=0))), 0),
+        "scored": func.count(among(review.score)),
+        "score_sum": func.coalesce(func.sum(among(review.score)), 0.0),
+        "scored_inferred": func.coalesce(func.sum(among(case((and_(review.score.is_not(None), inferred), 1),
+                                                             else_=0))), 0),
+        "weight_sum": func.coalesce(func.sum(among(scored_weight)), 0.0),
+        "weighted_sum": func.coalesce(func.sum(among(scored_weight * review.score)), 0.0),
+    }
+
+
+def fresh_probability_sql(review: Any = Review):
+    """aggregator.query.scorecard.fresh_probability in SQL: NULL without a call, the call for a
+    given verdict, the confidence of an inferred fresh call and 1 - that of a rotten one."""
+    return case(
+        (review.fresh.is_(None), None),
+        (and_(review.verdict_source == "inferred", review.confidence.is_not(None)),
+         case((review.fresh == True, review.confidence), else_=1.0 - review.confidence)),  # noqa: E712
+        (review.fresh == True, 1.0),  # noqa: E712
         else_=0.0,
     )
-    inferred = Review.verdict_source == "inferred"
-    weight = Publication.weight * case((Review.top_critic == True, TOP_CRITIC_FACTOR), else_=1.0)  # noqa: E712
-    scored_weight = case((Review.score.is_not(None), weight), else_=None)
+
+
+def plain_columns(review: Any) -> dict[str, Any]:
+    """The sums of PLAIN (every review, a call counted as given) as SQL aggregates."""
+    inferred = review.verdict_source == "inferred"
     return {
-        "reviews": func.count(Review.id),
-        "called": func.count(Review.fresh),
-        "expected_fresh": func.coalesce(func.sum(p_fresh), 0.0),
-        "called_inferred": func.coalesce(func.sum(case((and_(called, inferred), 1), else_=0)), 0),
-        "scored": func.count(Review.score),
-        "score_sum": func.coalesce(func.sum(Review.score), 0.0),
-        "scored_inferred": func.coalesce(func.sum(case((and_(Review.score.is_not(None), inferred), 1), else_=0)), 0),
-        "weight_sum": func.coalesce(func.sum(scored_weight), 0.0),
-        "weighted_sum": func.coalesce(func.sum(scored_weight * Review.score), 0.0),
+        "all_calls": func.count(review.fresh),
+        "all_fresh": func.coalesce(func.sum(case((review.fresh == True, 1), else_=0)), 0),  # noqa: E712
+        "all_calls_inferred": func.coalesce(func.sum(case((and_(review.fresh.is_not(None), inferred), 1),
+                                                          else_=0)), 0),
+        "all_scored": func.count(review.score),
+        "all_score_sum": func.coalesce(func.sum(review.score), 0.0),
+        "all_scored_inferred": func.coalesce(func.sum(case((and_(review.score.is_not(None), inferred), 1),
+                                                           else_=0)), 0),
     }
 
 
@@ -101,19 +134,50 @@ def repeated_reviews(selected: Callable[[Any], list] = _with_a_film):
 
 
 def _figures_of(film_ids: list[int] | None):
-    """SELECT film_id, FIGURES… of the given films (None: every film), grouped by film."""
-    columns = figure_columns()
-
+    """SELECT film_id, FIGURES…, PLAIN… of the given films (None: every film), grouped by film:
+    each review read once, flagged counted or not (a critic's repeated review of the film)."""
     def selected(review) -> list:
         return [review.film_id.is_not(None)] if film_ids is None else [review.film_id.in_(film_ids)]
 
-    where = [*selected(Review), first_of_its_critics(selected)]
-    return (
-        select(Review.film_id, *(columns[name].label(name) for name in FIGURES))
+    rows = (
+        select(Review.id, Review.film_id, Review.fresh, Review.score, Review.verdict_source, Review.confidence,
+               Review.top_critic, Publication.weight, first_of_its_critics(selected).label("counted"))
         .join(Publication, Publication.id == Review.publication_id)
-        .where(*where)
-        .group_by(Review.film_id)
+        .where(*selected(Review))
+        .subquery("rows")
     )
+    counted = figure_columns(rows.c, rows.c.weight, only=rows.c.counted)
+    plain = plain_columns(rows.c)
+    return (
+        select(rows.c.film_id, *(counted[name].label(name) for name in FIGURES),
+               *(plain[name].label(name) for name in PLAIN))
+        .group_by(rows.c.film_id)
+    )
+
+
+OUTLET_SUMS = ("reviews", "scored", "score_sum", "score_squares", "scored_inferred", "calls", "fresh",
+               "calls_inferred", "expected_fresh")
+
+
+def _outlet_sums_of(film_ids: list[int] | None):
+    """SELECT publication_id, film_id, OUTLET_SUMS… of the given films' reviews (None: every film),
+    grouped by outlet and film."""
+    inferred = Review.verdict_source == "inferred"
+    p_fresh = fresh_probability_sql()
+    where = Review.film_id.is_not(None) if film_ids is None else Review.film_id.in_(film_ids)
+    columns = {
+        "reviews": func.count(),
+        "scored": func.count(Review.score),
+        "score_sum": func.coalesce(func.sum(Review.score), 0.0),
+        "score_squares": func.coalesce(func.sum(Review.score * Review.score), 0.0),
+        "scored_inferred": func.count(case((inferred, Review.score))),
+        "calls": func.count(Review.fresh),
+        "fresh": func.coalesce(func.sum(case((Review.fresh == True, 1), else_=0)), 0),  # noqa: E712
+        "calls_inferred": func.count(case((inferred, Review.fresh))),
+        "expected_fresh": func.coalesce(func.sum(p_fresh), 0.0),
+    }
+    return (select(Review.publication_id, Review.film_id, *(columns[name].label(name) for name in OUTLET_SUMS))
+            .where(where).group_by(Review.publication_id, Review.film_id))
 
 
 def films_changed(session: Session, film_ids: Iterable[int | None]) -> None:
@@ -143,14 +207,21 @@ def refresh(session: Session, film_ids: Iterable[int]) -> None:
                 {"namespace": _LOCK_NAMESPACE, "ids": list(chunk)})
         session.execute(delete(FilmAggregate).where(FilmAggregate.film_id.in_(chunk)),
                         execution_options={"synchronize_session": False})
-        session.execute(FilmAggregate.__table__.insert().from_select(["film_id", *FIGURES], _figures_of(list(chunk))))
+        session.execute(FilmAggregate.__table__.insert().from_select(["film_id", *KEPT], _figures_of(list(chunk))))
+        session.execute(delete(OutletFilmSums).where(OutletFilmSums.film_id.in_(chunk)),
+                        execution_options={"synchronize_session": False})
+        session.execute(OutletFilmSums.__table__.insert().from_select(
+            ["publication_id", "film_id", *OUTLET_SUMS], _outlet_sums_of(list(chunk))))
 
 
 def rebuild(session: Session) -> int:
     """Every film's sums computed again; returns the films kept."""
     session.info.pop(_PENDING, None)
     session.execute(delete(FilmAggregate), execution_options={"synchronize_session": False})
-    session.execute(FilmAggregate.__table__.insert().from_select(["film_id", *FIGURES], _figures_of(None)))
+    session.execute(FilmAggregate.__table__.insert().from_select(["film_id", *KEPT], _figures_of(None)))
+    session.execute(delete(OutletFilmSums), execution_options={"synchronize_session": False})
+    session.execute(OutletFilmSums.__table__.insert().from_select(
+        ["publication_id", "film_id", *OUTLET_SUMS], _outlet_sums_of(None)))
     return session.scalar(select(func.count()).select_from(FilmAggregate)) or 0
 
 
@@ -158,13 +229,20 @@ def stale_films(session: Session, *, tolerance: float = 1e-6) -> list[int]:
     """Films whose kept sums differ from their reviews' now (a film kept without reviews, or
     with reviews and not kept, included)."""
     kept = {row.film_id: row for row in session.execute(select(FilmAggregate.film_id, *(
-        getattr(FilmAggregate, name) for name in FIGURES)))}
+        getattr(FilmAggregate, name) for name in KEPT)))}
     fresh = {row.film_id: row for row in session.execute(_figures_of(None))}
     stale = set(kept) ^ set(fresh)
     for film_id in set(kept) & set(fresh):
         if any(abs(float(getattr(kept[film_id], name)) - float(getattr(fresh[film_id], name) or 0)) > tolerance
-               for name in FIGURES):
+               for name in KEPT):
             stale.add(film_id)
+    kept_outlets = {(row[0], row[1]): row[2:] for row in session.execute(select(
+        OutletFilmSums.publication_id, OutletFilmSums.film_id, *(getattr(OutletFilmSums, n) for n in OUTLET_SUMS)))}
+    fresh_outlets = {(row[0], row[1]): row[2:] for row in session.execute(_outlet_sums_of(None))}
+    for pair in set(kept_outlets) | set(fresh_outlets):
+        old, new = kept_outlets.get(pair), fresh_outlets.get(pair)
+        if old is None or new is None or any(abs(float(a) - float(b)) > tolerance for a, b in zip(old, new)):
+            stale.add(pair[1])
     return sorted(stale)
 
 

@@ -289,6 +289,11 @@ FILM_FIGURE_COLUMNS = ("film_id", "verdict_source", "fresh", "score", "verdict",
 """ix_reviews_film_calls: everything a film's figures read of its reviews (a scorecard, the kept
 sums, a film's consensus), read from the index and not through each row's text (migration 0015)."""
 
+OUTLET_FIGURE_COLUMNS = ("publication_id", "scale", "film_id", "published", "score", "fresh", "verdict_source",
+                         "confidence", "id")
+"""ix_reviews_publication_scale: everything an outlet's figures read of its reviews (scale counts,
+its profile, the leniency table), from the index (migration 0016)."""
+
 
 class Review(Base):
     __tablename__ = "reviews"
@@ -300,7 +305,7 @@ class Review(Base):
         # the reviews written since a learnt state's watermark (aggregator.db.learnt_state)
         Index("ix_reviews_updated_at", "updated_at"),
         # covering: outlets' scale counts, films' given calls and scores, read from the index
-        Index("ix_reviews_publication_scale", "publication_id", "scale"),
+        Index("ix_reviews_publication_scale", *OUTLET_FIGURE_COLUMNS),
         Index("ix_reviews_film_calls", *FILM_FIGURE_COLUMNS),
         # the stored reviews of a title left without a film (aggregator.db.film_store)
         Index("ix_reviews_film_key", "film_key"),
@@ -447,6 +452,35 @@ class FilmAggregate(Base):
     weight_sum: Mapped[float] = mapped_column(Float)
     """Of the scored reviews: the outlets' weights, a top critic's times TOP_CRITIC_FACTOR."""
     weighted_sum: Mapped[float] = mapped_column(Float)
+    # every review of the film, a call as given (migration 0016): what a critic's or outlet's
+    # leave-one-out consensus subtracts its own reviews from
+    all_calls: Mapped[int] = mapped_column(Integer)
+    all_fresh: Mapped[int] = mapped_column(Integer)
+    all_calls_inferred: Mapped[int] = mapped_column(Integer)
+    all_scored: Mapped[int] = mapped_column(Integer)
+    all_score_sum: Mapped[float] = mapped_column(Float)
+    all_scored_inferred: Mapped[int] = mapped_column(Integer)
+
+
+class OutletFilmSums(Base):
+    """One outlet's reviews of one film as sums (issue 17): what the leniency table compares
+    with the film's other reviews (aggregator.query.outlet_leniency), kept with the film's
+    aggregates by the store (aggregator.db.film_aggregates). Every review, a call as given."""
+
+    __tablename__ = "outlet_film_sums"
+
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id"), primary_key=True)
+    film_id: Mapped[int] = mapped_column(ForeignKey("films.id"), primary_key=True, index=True)
+    reviews: Mapped[int] = mapped_column(Integer)
+    scored: Mapped[int] = mapped_column(Integer)
+    score_sum: Mapped[float] = mapped_column(Float)
+    score_squares: Mapped[float] = mapped_column(Float)
+    scored_inferred: Mapped[int] = mapped_column(Integer)
+    calls: Mapped[int] = mapped_column(Integer)
+    fresh: Mapped[int] = mapped_column(Integer)
+    calls_inferred: Mapped[int] = mapped_column(Integer)
+    expected_fresh: Mapped[float] = mapped_column(Float)
+    """Fresh calls, an inferred one counted by its probability of fresh."""
 
 
 class LearntState(Base):

@@ -18,7 +18,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from aggregator.db.batching import chunks
-from aggregator.db.models import Critic, Film, FilmAggregate, FilmExternalId, Review, ReviewCritic
+from aggregator.db.models import Critic, Film, FilmAggregate, FilmExternalId, OutletFilmSums, Review, ReviewCritic
 
 # The review's own columns a revision copies as they were.
 REVISION_COLUMNS = ("rating_raw", "score", "verdict", "fresh", "verdict_source", "confidence", "headline", "text",
@@ -85,6 +85,7 @@ def drop_orphan_films(session: Session, film_ids: Iterable[int | None] = ()) -> 
         if orphans:
             session.execute(delete(FilmExternalId).where(FilmExternalId.film_id.in_(orphans)))
             session.execute(delete(FilmAggregate).where(FilmAggregate.film_id.in_(orphans)))
+            session.execute(delete(OutletFilmSums).where(OutletFilmSums.film_id.in_(orphans)))
             session.execute(delete(Film).where(Film.id.in_(orphans)),
                             execution_options={"synchronize_session": False})
             dropped += len(orphans)

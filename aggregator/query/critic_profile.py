@@ -21,10 +21,10 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aggregator.db.models import Critic, Publication, Review, ReviewCritic
+from aggregator.db.models import Critic, FilmAggregate, Publication, Review, ReviewCritic
 from aggregator.query.intervals import Z95, t_quantile_975, wilson_interval  # noqa: F401  (re-exported)
 
 MIN_OTHER_REVIEWS = 5
@@ -206,21 +206,21 @@ def _own_reviews(session: Session, critic_id: int):
     return session.execute(stmt).all()
 
 
-def _film_totals(session: Session, critic_id: int) -> dict[int, FilmSums]:
-    """Every review's calls and scores, per film the critic reviewed (their own included:
-    the caller subtracts them)."""
-    inferred = Review.verdict_source == INFERRED
-    own_films = (select(Review.film_id).join(ReviewCritic, ReviewCritic.review_id == Review.id)
-                 .where(ReviewCritic.critic_id == critic_id, Review.film_id.is_not(None)))
-    stmt = (select(Review.film_id, func.count(Review.fresh),
-                   func.sum(case((Review.fresh.is_(True), 1), else_=0)),
-                   func.sum(case((and_(Review.fresh.is_not(None), inferred), 1), else_=0)),
-                   func.count(Review.score), func.coalesce(func.sum(Review.score), 0.0),
-                   func.sum(case((and_(Review.score.is_not(None), inferred), 1), else_=0)))
-            .where(Review.film_id.in_(own_films)).group_by(Review.film_id))
-    return {film_id: FilmSums(int(calls), int(fresh or 0), int(ci or 0), int(scored),
-                                float(total), int(si or 0))
+def film_totals(session: Session, films) -> dict[int, FilmSums]:
+    """Every review's calls and scores per film of `films` (a SELECT of film ids), as the store
+    keeps them (aggregator.db.film_aggregates PLAIN): one row per film, however many reviews."""
+    kept = FilmAggregate
+    stmt = select(kept.film_id, kept.all_calls, kept.all_fresh, kept.all_calls_inferred, kept.all_scored,
+                  kept.all_score_sum, kept.all_scored_inferred).where(kept.film_id.in_(films))
+    return {film_id: FilmSums(int(calls), int(fresh), int(ci), int(scored), float(total), int(si))
             for film_id, calls, fresh, ci, scored, total, si in session.execute(stmt)}
+
+
+def _film_totals(session: Session, critic_id: int) -> dict[int, FilmSums]:
+    """Per film the critic reviewed, every review's calls and scores (their own included: the
+    caller subtracts them)."""
+    return film_totals(session, select(Review.film_id).join(ReviewCritic, ReviewCritic.review_id == Review.id)
+                       .where(ReviewCritic.critic_id == critic_id, Review.film_id.is_not(None)))
 
 
 def _tally(rows) -> FilmSums:

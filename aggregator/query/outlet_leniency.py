@@ -5,10 +5,10 @@ The table's figures are outlet_profile's, for every outlet at once, computed set
 SQL statement rather than a loop over reviews:
 
 - per (outlet, film): the outlet's count, sum and sum of squares of scores, its calls (fresh and
-  not), their expected fresh sum (an inferred call by its calibrated probability);
-- per film: the same sums over every outlet (grouped again from the first, so the reviews are
-  read once for the whole table; for a few outlets, read for their films over the covering
-  index `ix_reviews_film_calls`);
+  not), their expected fresh sum (an inferred call by its calibrated probability), as the store
+  keeps them (`outlet_film_sums`, aggregator.db.film_aggregates);
+- per film: the same sums over every review, kept too (`film_aggregates`, the `all_*` columns):
+  the table reads one row per (outlet, film) and per film, never the reviews;
 - leave-one-out by subtraction: the other outlets' mean score of a film is
   (film sum − outlet's sum) / (film count − outlet's count), and for the outlet's c scores s on
   that film Σ(s − m) = S − c·m and Σ(s − m)² = Q − 2·m·S + c·m²;
@@ -21,10 +21,10 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Float, Integer, and_, case, cast, func, literal, select
+from sqlalchemy import Float, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
-from aggregator.db.models import Film, Publication, Review
+from aggregator.db.models import Film, FilmAggregate, OutletFilmSums, Publication, Review
 from aggregator.query.critic_profile import (
     MIN_INPUTS,
     MIN_OTHER_REVIEWS,
@@ -92,41 +92,22 @@ def _mean_from_sums(n: int, total: float, squares: float, inferred: int, minimum
 
 
 def _leniency_statement(min_other_reviews: int, keys: list[str] | None):
-    # Few, cheap expressions per review: at 1M reviews each aggregate costs a tenth of a second on SQLite.
-    inferred = Review.verdict_source == INFERRED
-    fresh = cast(Review.fresh, Integer)
-    confidence = case((Review.confidence > 1, 1.0), (Review.confidence < 0, 0.0), else_=Review.confidence)
-    probability = case(  # scorecard.fresh_probability in SQL: c for an inferred fresh call, 1 - c for a rotten one
-        (and_(inferred, Review.confidence.is_not(None)), fresh * (2.0 * confidence - 1.0) + 1.0 - confidence),
-        else_=fresh)
-    per_outlet_film = (
-        select(Review.publication_id.label("outlet"), Review.film_id.label("film"),
-               func.count().label("n"), func.count(Review.score).label("scored"),
-               func.coalesce(func.sum(Review.score), 0.0).label("score_sum"),
-               func.coalesce(func.sum(Review.score * Review.score), 0.0).label("squares"),
-               func.count(case((inferred, Review.score))).label("scored_inferred"),
-               func.count(Review.fresh).label("calls"), func.coalesce(func.sum(fresh), 0).label("fresh"),
-               func.count(case((inferred, Review.fresh))).label("calls_inferred"),
-               func.coalesce(func.sum(probability), 0.0).label("expected"))
-        .where(Review.film_id.is_not(None)).group_by(Review.publication_id, Review.film_id))
+    """Per outlet, the sums of the table's figures over its films, from what the store keeps:
+    each outlet's sums per film (outlet_film_sums) against the film's totals (film_aggregates
+    PLAIN), one row per (outlet, film), never the reviews themselves."""
+    sums = OutletFilmSums
+    per_outlet_film = select(
+        sums.publication_id.label("outlet"), sums.film_id.label("film"), sums.reviews.label("n"),
+        sums.scored, sums.score_sum, sums.score_squares.label("squares"), sums.scored_inferred, sums.calls,
+        sums.fresh, sums.calls_inferred, sums.expected_fresh.label("expected"))
     if keys is not None:
-        outlet_ids = select(Publication.id).where(Publication.key.in_(keys))
-        per_outlet_film = per_outlet_film.where(Review.publication_id.in_(outlet_ids))
-    own = per_outlet_film.cte("own")
-    if keys is None:  # every outlet: the film totals are the sums of its outlets' sums
-        film = (select(own.c.film, func.sum(own.c.scored).label("scored"),
-                       func.sum(own.c.score_sum).label("score_sum"),
-                       func.sum(own.c.scored_inferred).label("scored_inferred"),
-                       func.sum(own.c.calls).label("calls"), func.sum(own.c.fresh).label("fresh"),
-                       func.sum(own.c.calls_inferred).label("calls_inferred"))
-                .group_by(own.c.film).cte("film"))
-    else:  # a few outlets: their films' totals, read from the covering index
-        film = (select(Review.film_id.label("film"), func.count(Review.score).label("scored"),
-                       func.coalesce(func.sum(Review.score), 0.0).label("score_sum"),
-                       func.count(case((inferred, Review.score))).label("scored_inferred"),
-                       func.count(Review.fresh).label("calls"), func.coalesce(func.sum(fresh), 0).label("fresh"),
-                       func.count(case((inferred, Review.fresh))).label("calls_inferred"))
-                .where(Review.film_id.in_(select(own.c.film))).group_by(Review.film_id).cte("film"))
+        per_outlet_film = per_outlet_film.where(
+            sums.publication_id.in_(select(Publication.id).where(Publication.key.in_(keys))))
+    own = per_outlet_film.subquery("own")
+    kept = FilmAggregate
+    film = select(kept.film_id.label("film"), kept.all_scored.label("scored"), kept.all_score_sum.label("score_sum"),
+                  kept.all_scored_inferred.label("scored_inferred"), kept.all_calls.label("calls"),
+                  kept.all_fresh.label("fresh"), kept.all_calls_inferred.label("calls_inferred")).subquery("film")
 
     other_scored = film.c.scored - own.c.scored
     other_mean = (film.c.score_sum - own.c.score_sum) / cast(other_scored, Float)
@@ -165,12 +146,17 @@ def outlet_leniencies(session: Session, *, keys: list[str] | None = None,
     """Every stored outlet's figures (or those of the outlets `keys` names), in three queries."""
     min_other_reviews = max(1, min_other_reviews)
     outlets = select(Publication.id, Publication.key, Publication.name)
-    totals = select(Review.publication_id, func.count()).group_by(Review.publication_id)
+    # the reviews with no film, per outlet: read from ix_reviews_film_calls (film_id first); the
+    # others are counted in the kept sums
+    without = select(Review.publication_id, func.count()).where(Review.film_id.is_(None)).group_by(
+        Review.publication_id)
     if keys is not None:
         outlets = outlets.where(Publication.key.in_(keys))
-        totals = totals.where(Review.publication_id.in_(select(Publication.id).where(Publication.key.in_(keys))))
-    reviews = {outlet: int(n) for outlet, n in session.execute(totals)}
+        without = without.where(Review.publication_id.in_(select(Publication.id).where(Publication.key.in_(keys))))
     sums = {row.outlet: row for row in session.execute(_leniency_statement(min_other_reviews, keys))}
+    reviews = {outlet: int(n) for outlet, n in session.execute(without)}
+    for outlet, row in sums.items():
+        reviews[outlet] = reviews.get(outlet, 0) + int(row.with_film or 0)
     entries = []
     for outlet_id, key, name in session.execute(outlets):
         row = sums.get(outlet_id)

@@ -25,7 +25,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from aggregator.db.models import Publication, Review, ReviewCritic
@@ -36,6 +36,7 @@ from aggregator.query.critic_profile import (
     FilmSums,
     MeanFigure,
     ShareFigure,
+    film_totals,
     mean_figure,
     share_figure,
 )
@@ -104,18 +105,9 @@ def similar_keys(session: Session, key: str, limit: int = 3) -> list[str]:
 
 def _film_sums(session: Session, publication_id: int) -> dict[int, FilmSums]:
     """Every review's calls and scores per film the outlet reviewed (its own included: the
-    caller subtracts them), read from the covering index."""
-    inferred = Review.verdict_source == INFERRED
-    own_films = select(Review.film_id).where(Review.publication_id == publication_id,
-                                             Review.film_id.is_not(None))
-    stmt = (select(Review.film_id, func.count(Review.fresh),
-                   func.sum(case((Review.fresh.is_(True), 1), else_=0)),
-                   func.sum(case((and_(Review.fresh.is_not(None), inferred), 1), else_=0)),
-                   func.count(Review.score), func.coalesce(func.sum(Review.score), 0.0),
-                   func.sum(case((and_(Review.score.is_not(None), inferred), 1), else_=0)))
-            .where(Review.film_id.in_(own_films)).group_by(Review.film_id))
-    return {film: FilmSums(int(calls), int(fresh or 0), int(ci or 0), int(scored), float(total), int(si or 0))
-            for film, calls, fresh, ci, scored, total, si in session.execute(stmt)}
+    caller subtracts them), as the store keeps them."""
+    return film_totals(session, select(Review.film_id).where(Review.publication_id == publication_id,
+                                                             Review.film_id.is_not(None)))
 
 
 def outlet_profile(session: Session, key: str, *, min_other_reviews: int = MIN_OTHER_REVIEWS,
