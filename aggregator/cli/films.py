@@ -67,16 +67,28 @@ def cmd_film_show(args) -> int:
         film = _the_film(session, args)
         if film is None:
             return EXIT_NOT_FOUND
+        adjusted = _leniency_adjusted(session, film) if args.adjust_leniency else None
         if args.json:
-            _print_scorecard_json(session, film, args.as_of)
+            _print_scorecard_json(session, film, args.as_of, adjusted)
         elif args.as_of is not None:
             _print_scorecard_as_of(session, film, args.as_of)
         else:
             _print_film(session, film)
+        if adjusted is not None and not args.json:
+            from aggregator.cli.outlets import format_adjusted
+
+            print(for_terminal_block("leniency-adjusted:\n" + format_adjusted(adjusted)))
     return EXIT_OK
 
 
-def _print_scorecard_json(session, film, as_of=None) -> None:
+def _leniency_adjusted(session, film):
+    """The film's score with each outlet's leniency taken out (docs/queries-outlets.md)."""
+    from aggregator.query.outlet_leniency import adjusted_film_score
+
+    return adjusted_film_score(session, film.id)
+
+
+def _print_scorecard_json(session, film, as_of=None, adjusted=None) -> None:
     import dataclasses
     import json
 
@@ -85,6 +97,9 @@ def _print_scorecard_json(session, film, as_of=None) -> None:
     # JSON escapes every control character itself: no terminal escaping on top of it.
     document = dataclasses.asdict(film_scorecard(session, film.id, as_of))
     document["as_of"] = as_of.isoformat() if as_of else None
+    document["leniency_adjusted"] = None if adjusted is None else {
+        name: value for name, value in dataclasses.asdict(adjusted).items()
+        if name not in ("film_id", "title", "year", "reviews", "duplicates")}
     print(json.dumps(document, ensure_ascii=False, indent=2))
 
 
@@ -254,6 +269,8 @@ def register(commands, common) -> None:
     show.add_argument("--as-of", type=_day, metavar="DATE",
                       help="the scorecard as the store knew it at the end of DATE (UTC): the reviews stored by"
                            " then, with their values then")
+    show.add_argument("--adjust-leniency", action="store_true",
+                      help="also the average score with each outlet's leniency taken out (docs/queries-outlets.md)")
     show.set_defaults(handler=cmd_film_show)
     history = film.add_parser("history", parents=[common],
                               help="a film's figures after each day that brought reviews or revisions")
