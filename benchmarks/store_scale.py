@@ -37,6 +37,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
+from aggregator.db import film_aggregates
 from aggregator.db.models import Base
 from aggregator.db.runs import start_run
 from aggregator.db.session import ensure_schema, make_engine, session_factory, sqlite_url, write_retrying
@@ -131,12 +132,21 @@ class Snapshot:
 
     def restore(self, engine, url_prefix: str | None = None) -> None:
         with engine.begin() as connection:
+            # the stored films the round's reviews were of: their kept sums are counted again below
+            touched = sorted(connection.execute(text(
+                "SELECT DISTINCT film_id FROM reviews WHERE id > :top AND film_id <= :films"),
+                {"top": self.max_ids["reviews"], "films": self.max_ids["films"]}).scalars())
+            for kept in ("film_aggregates", "outlet_film_sums"):
+                connection.execute(text(f"DELETE FROM {kept} WHERE film_id > :top"), {"top": self.max_ids["films"]})
             for child, column, parent in _ADDED_BY_PARENT:
                 connection.execute(text(f"DELETE FROM {child} WHERE {column} > :top"), {"top": self.max_ids[parent]})
             for name in _ADDED_BY_ID:
                 connection.execute(text(f"DELETE FROM {name} WHERE id > :top"), {"top": self.max_ids[name]})
             if url_prefix:
                 connection.execute(text("DELETE FROM fetch_state WHERE url LIKE :prefix"), {"prefix": url_prefix + "%"})
+        with session_factory(engine)() as session:
+            film_aggregates.refresh(session, touched)
+            session.commit()
         if engine.dialect.name == "postgresql":  # the next round finds no dead rows of this one
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 for name in ("reviews", "review_critics", "films", "critics", "critic_aliases"):

@@ -9,7 +9,9 @@ import json
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
+from aggregator.db.film_aggregates import stale_films
 from aggregator.db.session import make_engine
 from benchmarks import store_1m
 from benchmarks.store_1m import build_store, generated_items, publications, world
@@ -79,6 +81,8 @@ def test_new_then_unchanged_counts_and_the_store_is_restored(tiny_store):
     assert timing.insert_per_s > 0 and timing.unchanged_per_s > 0
     snapshot.restore(engine)
     assert counts(engine) == before
+    with Session(engine) as session:  # the films' kept sums are the store's own again
+        assert stale_films(session) == []
 
 
 def test_one_page_crawled_into_the_store_and_taken_out_again(tmp_path):
@@ -98,6 +102,8 @@ def test_one_page_crawled_into_the_store_and_taken_out_again(tmp_path):
     assert after["reviews"] == before["reviews"] + 1 and after["crawl_runs"] == before["crawl_runs"] + 1
     snapshot.restore(engine, server.base)
     assert counts(engine) == before
+    with Session(engine) as session:
+        assert stale_films(session) == []
     engine.dispose()
 
 
