@@ -294,6 +294,6 @@ def url_twins(url: str) -> list[str]:
 
     path = parts.path or "/"
     paths = [path] if path == "/" else [path, path[:-1] if path.endswith("/") else path + "/"]
-    twins = [urlunsplit((scheme, host, p, parts.query, "")) for scheme in ("https", "http") for host in hosts
-             for p in paths]
+    query = f"?{parts.query}" if parts.query else ""  # (what urlunsplit makes of these parts, 20× a page)
+    twins = [f"{scheme}://{host}{p}{query}" for scheme in ("https", "http") for host in hosts for p in paths]
     return [twin for twin in dict.fromkeys(twins) if twin != url]

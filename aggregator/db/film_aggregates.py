@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import and_, case, delete, event, func, select, text
 from sqlalchemy.orm import Session, aliased
 
-from aggregator.db.batching import chunks
+from aggregator.db.batching import chunks, values_in
 from aggregator.db.models import FilmAggregate, OutletFilmSums, Publication, Review, ReviewCritic
 
 TOP_CRITIC_FACTOR = 2.0
@@ -113,36 +113,33 @@ def first_of_its_critics(selected: Callable[[Any], list] = _with_a_film):
 
 def repeated_reviews(selected: Callable[[Any], list] = _with_a_film):
     """SELECT the ids of the `selected` reviews one of whose critics has an earlier-stored
-    review of the same film among them. Set-based: each (critic, film)'s first review id in one
-    grouped pass, then the reviews after it; a correlated "earlier review by the same critic"
-    probe walks every review of a prolific critic for each of their reviews (hours on 1M)."""
+    review of the same film among them: each (critic, film)'s reviews numbered in id order, in
+    one sorted pass, and those after the first. (A correlated "earlier review by the same
+    critic" probe, or a join from each (critic, film)'s first id to the film's later reviews,
+    walks a popular film's thousands of reviews once per critic: minutes on 1M.)"""
     link, review = aliased(ReviewCritic), aliased(Review)
-    firsts = (
-        select(link.critic_id, review.film_id, func.min(review.id).label("first_id"))
+    numbered = (
+        select(link.review_id, func.row_number().over(partition_by=(link.critic_id, review.film_id),
+                                                      order_by=review.id).label("nth"))
         .join(review, review.id == link.review_id)
         .where(*selected(review))
-        .group_by(link.critic_id, review.film_id)
-        .subquery()
+        .subquery("numbered")
     )
-    mine, again = aliased(ReviewCritic), aliased(Review)
-    return (
-        select(mine.review_id)
-        .join(again, again.id == mine.review_id)
-        .join(firsts, and_(firsts.c.critic_id == mine.critic_id, firsts.c.film_id == again.film_id))
-        .where(again.id > firsts.c.first_id, *selected(again))
-    )
+    return select(numbered.c.review_id).where(numbered.c.nth > 1).distinct()
 
 
-def _figures_of(film_ids: list[int] | None):
+def _figures_of(among: Callable[[Any], Any] | None):
     """SELECT film_id, FIGURES…, PLAIN… of the given films (None: every film), grouped by film:
     each review read once, flagged counted or not (a critic's repeated review of the film)."""
     def selected(review) -> list:
-        return [review.film_id.is_not(None)] if film_ids is None else [review.film_id.in_(film_ids)]
+        return [review.film_id.is_not(None)] if among is None else [among(review.film_id)]
 
+    repeated = repeated_reviews(selected).subquery("repeated")  # joined once, not a test per aggregate
     rows = (
         select(Review.id, Review.film_id, Review.fresh, Review.score, Review.verdict_source, Review.confidence,
-               Review.top_critic, Publication.weight, first_of_its_critics(selected).label("counted"))
+               Review.top_critic, Publication.weight, repeated.c.review_id.is_(None).label("counted"))
         .join(Publication, Publication.id == Review.publication_id)
+        .outerjoin(repeated, repeated.c.review_id == Review.id)
         .where(*selected(Review))
         .subquery("rows")
     )
@@ -159,12 +156,12 @@ OUTLET_SUMS = ("reviews", "scored", "score_sum", "score_squares", "scored_inferr
                "calls_inferred", "expected_fresh")
 
 
-def _outlet_sums_of(film_ids: list[int] | None):
+def _outlet_sums_of(among: Callable[[Any], Any] | None):
     """SELECT publication_id, film_id, OUTLET_SUMS… of the given films' reviews (None: every film),
     grouped by outlet and film."""
     inferred = Review.verdict_source == "inferred"
     p_fresh = fresh_probability_sql()
-    where = Review.film_id.is_not(None) if film_ids is None else Review.film_id.in_(film_ids)
+    where = Review.film_id.is_not(None) if among is None else among(Review.film_id)
     columns = {
         "reviews": func.count(),
         "scored": func.count(Review.score),
@@ -205,13 +202,17 @@ def refresh(session: Session, film_ids: Iterable[int]) -> None:
                 "SELECT pg_advisory_xact_lock(:namespace, film_id)"
                 " FROM (SELECT unnest(CAST(:ids AS integer[])) AS film_id ORDER BY 1) AS films"),
                 {"namespace": _LOCK_NAMESPACE, "ids": list(chunk)})
-        session.execute(delete(FilmAggregate).where(FilmAggregate.film_id.in_(chunk)),
+
+        def among(column, chunk=chunk):  # the chunk as one bound parameter (batching.values_in)
+            return values_in(session, column, chunk)
+
+        session.execute(delete(FilmAggregate).where(among(FilmAggregate.film_id)),
                         execution_options={"synchronize_session": False})
-        session.execute(FilmAggregate.__table__.insert().from_select(["film_id", *KEPT], _figures_of(list(chunk))))
-        session.execute(delete(OutletFilmSums).where(OutletFilmSums.film_id.in_(chunk)),
+        session.execute(FilmAggregate.__table__.insert().from_select(["film_id", *KEPT], _figures_of(among)))
+        session.execute(delete(OutletFilmSums).where(among(OutletFilmSums.film_id)),
                         execution_options={"synchronize_session": False})
         session.execute(OutletFilmSums.__table__.insert().from_select(
-            ["publication_id", "film_id", *OUTLET_SUMS], _outlet_sums_of(list(chunk))))
+            ["publication_id", "film_id", *OUTLET_SUMS], _outlet_sums_of(among)))
 
 
 def rebuild(session: Session) -> int:

@@ -15,11 +15,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aggregator.db.batching import values_in
 from aggregator.db.models import Review
 from aggregator.items import ReviewItem
 from aggregator.urls import url_twins
-
-LOOKUP_CHUNK = 500
 
 
 def adopt_stored_addresses(session: Session, items: list[ReviewItem]) -> int:
@@ -28,10 +27,7 @@ def adopt_stored_addresses(session: Session, items: list[ReviewItem]) -> int:
     pages = [item for item in items if item.url and not item.listed_at]
     twins = {item.url: url_twins(item.url) for item in pages}
     lookup = sorted({url for url, others in twins.items() for url in (url, *others)})
-    stored: set[str] = set()
-    for start in range(0, len(lookup), LOOKUP_CHUNK):
-        chunk = lookup[start:start + LOOKUP_CHUNK]
-        stored.update(session.scalars(select(Review.url).where(Review.url.in_(chunk))))
+    stored = set(session.scalars(select(Review.url).where(values_in(session, Review.url, lookup)))) if lookup else set()
     first_met: dict[str, str] = {}  # any address of a page -> the address the batch keys it on
     moved = 0
     for item in pages:

@@ -43,13 +43,11 @@ SELECT r.film_id, count(r.id), count(r.fresh),
                          THEN p.weight * CASE WHEN r.top_critic THEN 2.0 ELSE 1.0 END * r.score END), 0.0)
 FROM reviews r JOIN publications p ON p.id = r.publication_id
 WHERE r.film_id IS NOT NULL AND r.id NOT IN (
-    SELECT mine.review_id FROM review_critics mine
-    JOIN reviews again ON again.id = mine.review_id
-    JOIN (SELECT link.critic_id, f.film_id, min(f.id) AS first_id
-          FROM review_critics link JOIN reviews f ON f.id = link.review_id
-          WHERE f.film_id IS NOT NULL GROUP BY link.critic_id, f.film_id) firsts
-      ON firsts.critic_id = mine.critic_id AND firsts.film_id = again.film_id
-    WHERE again.id > firsts.first_id)
+    SELECT review_id FROM (
+        SELECT link.review_id, row_number() OVER (PARTITION BY link.critic_id, f.film_id ORDER BY f.id) AS nth
+        FROM review_critics link JOIN reviews f ON f.id = link.review_id
+        WHERE f.film_id IS NOT NULL) numbered
+    WHERE nth > 1)
 GROUP BY r.film_id
 """
 
