@@ -18,7 +18,7 @@ benchmark stores, `aggregator db check --repair`); `stale_films` lists the films
 sums differ from their reviews' (the tests' and `db check`'s proof).
 
 On PostgreSQL two crawls may change one film at once: each takes a transaction-scoped advisory
-lock per film before computing it, so the second computes after the first commits and sees its
+lock on the film's bucket (film id % 64) before computing it, so the second computes after the first commits and sees its
 reviews (READ COMMITTED takes a new snapshot per statement). On SQLite the write lock orders them.
 """
 
@@ -45,7 +45,11 @@ the totals a critic's or an outlet's leave-one-out consensus subtracts its own r
 KEPT = FIGURES + PLAIN
 _PENDING = "films_to_refresh"
 _LOCK_NAMESPACE = 17_001
-"""pg_advisory_xact_lock(namespace, film id): the films being counted again."""
+_LOCK_BUCKETS = 64
+"""pg_advisory_xact_lock(namespace, film id % buckets): the films being counted again. Bucketed,
+because each lock a transaction holds takes a slot of the server's shared lock table
+(max_locks_per_transaction × connections): a lock per film ran out of it when one transaction
+counted thousands of films again."""
 
 
 def figure_columns(review: Any = Review, weight: Any = Publication.weight, only: Any = None) -> dict[str, Any]:
@@ -195,14 +199,12 @@ def refresh(session: Session, film_ids: Iterable[int]) -> None:
     ids = sorted(set(film_ids))
     if not ids:
         return
-    postgres = session.get_bind().dialect.name == "postgresql"
+    if session.get_bind().dialect.name == "postgresql":  # every lock first, in one order: no deadlock
+        buckets = sorted({film_id % _LOCK_BUCKETS for film_id in ids})
+        session.execute(text("SELECT pg_advisory_xact_lock(:namespace, bucket)"
+                             " FROM unnest(CAST(:buckets AS integer[])) AS bucket"),
+                        {"namespace": _LOCK_NAMESPACE, "buckets": buckets})
     for chunk in chunks(ids):
-        if postgres:
-            session.execute(text(
-                "SELECT pg_advisory_xact_lock(:namespace, film_id)"
-                " FROM (SELECT unnest(CAST(:ids AS integer[])) AS film_id ORDER BY 1) AS films"),
-                {"namespace": _LOCK_NAMESPACE, "ids": list(chunk)})
-
         def among(column, chunk=chunk):  # the chunk as one bound parameter (batching.values_in)
             return values_in(session, column, chunk)
 
