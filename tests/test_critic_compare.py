@@ -10,14 +10,14 @@ import math
 
 import jsonschema
 from hypothesis import HealthCheck, given, settings
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, event, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from aggregator.cli.common import EXIT_NOT_FOUND, EXIT_USAGE
 from aggregator.cli.main import main
-from aggregator.db.models import Critic
-from aggregator.query.critic_compare import compare_critics, pearson, similar_critics
-from aggregator.query.critic_profile import wilson_interval
+from aggregator.db.models import Critic, Review, ReviewCritic
+from aggregator.query.critic_compare import _agreement_by_critic, compare_critics, pearson, similar_critics
+from aggregator.query.critic_profile import INFERRED, wilson_interval
 from tests.test_critic_profile import (
     GAZETTE,
     OTHERS,
@@ -202,5 +202,90 @@ def test_compare_and_similar_match_a_plain_recomputation(generated):
                         assert (found.count, found.denominator, found.inferred) == expected
                     else:
                         assert other not in similar
+    finally:
+        engine.dispose()
+
+
+# --- property: the 1M-store form of `similar` gives exactly the figures of the plain form --------
+
+
+def _counts(review, *group):
+    return (*group, func.count().label("n"),
+            func.sum(case((review.fresh.is_(True), 1), else_=0)).label("fresh"),
+            func.sum(case((review.verdict_source == INFERRED, 1), else_=0)).label("inferred"))
+
+
+def reference_agreement(critic_id: int, min_overlap: int):
+    """The statement `similar` used before the 1M benchmark (kept as the reference): A's calls per
+    film, every other critic's calls per film among A's films, and the reviews both wrote per
+    (B, film) subtracted from both sides."""
+    link, review = aliased(ReviewCritic), aliased(Review)
+    mine = (select(*_counts(review, review.film_id.label("film")))
+            .select_from(link).join(review, review.id == link.review_id)
+            .where(link.critic_id == critic_id, review.film_id.is_not(None), review.fresh.is_not(None))
+            .group_by(review.film_id)).subquery("mine")
+    their_link, theirs = aliased(ReviewCritic), aliased(Review)
+    other_side = (select(*_counts(theirs, their_link.critic_id.label("other"), theirs.film_id.label("film")))
+                  .select_from(mine).join(theirs, theirs.film_id == mine.c.film)
+                  .join(their_link, their_link.review_id == theirs.id)
+                  .where(their_link.critic_id != critic_id, theirs.fresh.is_not(None))
+                  .group_by(their_link.critic_id, theirs.film_id)).subquery("theirs")
+    my_link, co_link, co_review = aliased(ReviewCritic), aliased(ReviewCritic), aliased(Review)
+    co_written = (select(*_counts(co_review, co_link.critic_id.label("other"), co_review.film_id.label("film")))
+                  .select_from(my_link).join(co_review, co_review.id == my_link.review_id)
+                  .join(co_link, co_link.review_id == co_review.id)
+                  .where(my_link.critic_id == critic_id, co_link.critic_id != critic_id,
+                         co_review.film_id.is_not(None), co_review.fresh.is_not(None))
+                  .group_by(co_link.critic_id, co_review.film_id)).subquery("co_written")
+    co = {name: func.coalesce(getattr(co_written.c, name), 0) for name in ("n", "fresh", "inferred")}
+    a_n, a_fresh, a_inferred = (getattr(mine.c, name) - co[name] for name in ("n", "fresh", "inferred"))
+    b = other_side.c
+    b_n, b_fresh, b_inferred = (getattr(b, name) - co[name] for name in ("n", "fresh", "inferred"))
+    clear = and_(a_n > 0, b_n > 0, or_(a_fresh == 0, a_fresh == a_n), or_(b_fresh == 0, b_fresh == b_n))
+    matched = and_(clear, or_(and_(a_fresh == 0, b_fresh == 0), and_(a_fresh == a_n, b_fresh == b_n)))
+    inferred = and_(clear, or_(a_inferred > 0, b_inferred > 0))
+    shared = func.sum(case((clear, 1), else_=0))
+    return (select(b.other, Critic.name, shared.label("shared"),
+                   func.sum(case((matched, 1), else_=0)).label("agreed"),
+                   func.sum(case((inferred, 1), else_=0)).label("inferred"))
+            .select_from(other_side)
+            .join(mine, mine.c.film == b.film)
+            .outerjoin(co_written, and_(co_written.c.other == b.other, co_written.c.film == b.film))
+            .join(Critic, Critic.id == b.other)
+            .group_by(b.other, Critic.name).having(shared >= min_overlap))
+
+
+def figures(session, stmt) -> list[tuple]:
+    return sorted((r.other, r.name, int(r.shared), int(r.agreed), int(r.inferred)) for r in session.execute(stmt))
+
+
+def test_the_reference_sees_a_review_both_wrote_and_a_mixed_film(db_engine):
+    """By hand: Film One counts only once the review both wrote is left out (A's calls are mixed
+    with it), Film Four (inferred) and Five only with it; Two and Three count either way. Shared 3
+    (One, Two, Three), agreed 2 (One rotten, Two fresh), none inferred (with the reviews both
+    wrote: 4, 3 and 1)."""
+    save(db_engine, [review(1, (TARGET, BRAM), "Film One", 90), review(2, TARGET, "Film One", 20),  # A mixed
+                     review(3, BRAM, "Film One", 30),  # without the co-written one: A rotten, B rotten
+                     review(4, (TARGET, BRAM), "Film Two", 80), review(5, BRAM, "Film Two", 85),
+                     review(6, TARGET, "Film Two", 75),  # without it: A fresh, B fresh
+                     review(7, TARGET, "Film Three", 70), review(8, BRAM, "Film Three", 20),  # clear, opposite
+                     review(9, (TARGET, BRAM), "Film Four", None, True),  # only reviews both wrote:
+                     review(10, (TARGET, BRAM), "Film Five", 10)])  # on neither side
+    with Session(db_engine) as session:
+        a = critic_id(db_engine, TARGET)
+        new, old = figures(session, _agreement_by_critic(a, 1)), figures(session, reference_agreement(a, 1))
+    assert new == old == [(critic_id(db_engine, BRAM), BRAM, 3, 2, 0)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows)
+def test_similar_gives_the_reference_figures(generated):
+    engine, _ = build_store(generated)
+    try:
+        with Session(engine) as session:
+            for critic in session.scalars(select(Critic.id)):
+                for min_overlap in (1, 2):
+                    assert (figures(session, _agreement_by_critic(critic, min_overlap))
+                            == figures(session, reference_agreement(critic, min_overlap)))
     finally:
         engine.dispose()

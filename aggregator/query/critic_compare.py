@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from aggregator.db.models import Critic, Film, Review, ReviewCritic
@@ -34,6 +34,8 @@ from aggregator.query.critic_profile import (
 MIN_OVERLAP = 10
 """`similar` ranks only critics sharing at least this many films with a clear call from both:
 below it the interval is too wide to rank on."""
+
+FLAG_NAMES = ("shared", "agreed", "inferred")
 
 MOST_DISAGREED = 5
 """How many films `compare` lists as the ones the two disagree on most."""
@@ -216,54 +218,91 @@ def compare_critics(session: Session, a: int, b: int, *, minimum: int = MIN_INPU
     )
 
 
-def _counts(review, *group):
-    """Reviews, fresh calls and inferred calls of `review` rows, grouped by `group`."""
-    return (*group, func.count().label("n"),
-            func.sum(case((review.fresh.is_(True), 1), else_=0)).label("fresh"),
-            func.sum(case((review.verdict_source == INFERRED, 1), else_=0)).label("inferred"))
+_ONE, _ZERO = literal_column("1"), literal_column("0")
+"""Written into the SQL, not bound: SQLite computes an aggregate once however often the statement
+names it only when the expressions are identical, and two bound 1s are two different parameters."""
 
 
-def _agreement_by_critic(critic_id: int):
-    """Per other critic B: films both called clearly, films whose calls match, films where a
-    call of either was inferred. One statement over three grouped sides, none of them a pair
-    of reviews: A's calls per film; every other critic's calls per film among A's films; and
-    the reviews A and B both wrote per (B, film), subtracted from both sides, so that a review
-    both wrote is on neither (a subtraction, not a NOT EXISTS per row: one look-up less for
-    each review of A's films)."""
-    link, review = aliased(ReviewCritic), aliased(Review)
-    mine = (select(*_counts(review, review.film_id.label("film")))
-            .select_from(link).join(review, review.id == link.review_id)
-            .where(link.critic_id == critic_id, review.film_id.is_not(None), review.fresh.is_not(None))
-            .group_by(review.film_id)).subquery("mine")
-    their_link, theirs = aliased(ReviewCritic), aliased(Review)
-    other_side = (select(*_counts(theirs, their_link.critic_id.label("other"), theirs.film_id.label("film")))
-                  .select_from(mine).join(theirs, theirs.film_id == mine.c.film)
-                  .join(their_link, their_link.review_id == theirs.id)
-                  .where(their_link.critic_id != critic_id, theirs.fresh.is_not(None))
-                  .group_by(their_link.critic_id, theirs.film_id)).subquery("theirs")
-    my_link, co_link, co_review = aliased(ReviewCritic), aliased(ReviewCritic), aliased(Review)
-    co_written = (select(*_counts(co_review, co_link.critic_id.label("other"), co_review.film_id.label("film")))
-                  .select_from(my_link).join(co_review, co_review.id == my_link.review_id)
-                  .join(co_link, co_link.review_id == co_review.id)
-                  .where(my_link.critic_id == critic_id, co_link.critic_id != critic_id,
-                         co_review.film_id.is_not(None), co_review.fresh.is_not(None))
-                  .group_by(co_link.critic_id, co_review.film_id)).subquery("co_written")
-    co = {name: func.coalesce(getattr(co_written.c, name), 0) for name in ("n", "fresh", "inferred")}
-    a_n, a_fresh, a_inferred = (getattr(mine.c, name) - co[name] for name in ("n", "fresh", "inferred"))
-    b = other_side.c
-    b_n, b_fresh, b_inferred = (getattr(b, name) - co[name] for name in ("n", "fresh", "inferred"))
+def _flag(condition):
+    return case((condition, _ONE), else_=_ZERO)
+
+
+def _film_flags(a_n, a_fresh, a_inferred, b_n, b_fresh, b_inferred):
+    """(shared, agreed, inferred) of one film as 0/1, from each side's reviews with a call, fresh
+    calls and inferred calls on it: shared when both called it clearly (every call of a side the
+    same), agreed when those calls match, inferred when a call of either was inferred."""
     clear = and_(a_n > 0, b_n > 0, or_(a_fresh == 0, a_fresh == a_n), or_(b_fresh == 0, b_fresh == b_n))
     matched = and_(clear, or_(and_(a_fresh == 0, b_fresh == 0), and_(a_fresh == a_n, b_fresh == b_n)))
-    inferred = and_(clear, or_(a_inferred > 0, b_inferred > 0))
-    shared = func.sum(case((clear, 1), else_=0))
-    return (select(b.other, Critic.name, shared.label("shared"),
-                   func.sum(case((matched, 1), else_=0)).label("agreed"),
-                   func.sum(case((inferred, 1), else_=0)).label("inferred"))
-            .select_from(other_side)
-            .join(mine, mine.c.film == b.film)
-            .outerjoin(co_written, and_(co_written.c.other == b.other, co_written.c.film == b.film))
-            .join(Critic, Critic.id == b.other)
-            .group_by(b.other, Critic.name), shared)
+    return _flag(clear), _flag(matched), _flag(and_(clear, or_(a_inferred > 0, b_inferred > 0)))
+
+
+def _agreement_by_critic(critic_id: int, min_overlap: int):
+    """Per other critic B sharing at least `min_overlap` clearly called films with A: those films,
+    how many of them the calls match on, and on how many a call of either was inferred.
+
+    One statement, built for the 1M-review stores, where the cost is one author look-up per review
+    of A's films: A's reviews are read from the table once (`mine_reviews`), every other review
+    only from ix_reviews_film_calls and the review_critics key, and each (B, film) is grouped
+    once, its flags made in that pass. A review both wrote is on neither side; since such reviews
+    are few (a few % of all), the main pass ignores them (B's side counts them, A's side is A's
+    whole film) and a small second pass over the (B, film) with one corrects those flags:
+    `corrected − counted` is added to B's sums. A film A did not call clearly is on no
+    uncorrected side (its flags are 0), so the main pass reads only A's clearly called films."""
+    link, review = aliased(ReviewCritic), aliased(Review)
+    mine_reviews = (select(review.id, review.film_id.label("film"),
+                           _flag(review.fresh.is_(True)).label("fresh"),
+                           _flag(review.verdict_source == INFERRED).label("inferred"))
+                    .select_from(link).join(review, review.id == link.review_id)
+                    .where(link.critic_id == critic_id, review.film_id.is_not(None), review.fresh.is_not(None))
+                    ).cte("mine_reviews").prefix_with("MATERIALIZED")
+    mine = (select(mine_reviews.c.film, func.count().label("n"), func.sum(mine_reviews.c.fresh).label("fresh"),
+                   func.sum(mine_reviews.c.inferred).label("inferred"))
+            .group_by(mine_reviews.c.film)).cte("mine").prefix_with("MATERIALIZED")
+
+    # the main pass: every other critic's reviews of the films A called clearly
+    clear_mine = select(mine).where(or_(mine.c.fresh == 0, mine.c.fresh == mine.c.n)).cte("clear_mine")
+    their_link, theirs = aliased(ReviewCritic), aliased(Review)
+    b_n, b_fresh, b_inferred = (func.count(), func.sum(_flag(theirs.fresh.is_(True))),
+                                func.sum(_flag(theirs.verdict_source == INFERRED)))
+    flags = _film_flags(clear_mine.c.n, clear_mine.c.fresh, clear_mine.c.inferred, b_n, b_fresh, b_inferred)
+    main = (select(their_link.critic_id.label("other"), *(f.label(n) for f, n in zip(flags, FLAG_NAMES)))
+            .select_from(clear_mine).join(theirs, theirs.film_id == clear_mine.c.film)
+            .join(their_link, their_link.review_id == theirs.id)
+            .where(their_link.critic_id != critic_id, theirs.fresh.is_not(None))
+            .group_by(their_link.critic_id, clear_mine.c.film, clear_mine.c.n, clear_mine.c.fresh,
+                      clear_mine.c.inferred))
+
+    # the correction: each (B, film) with reviews A and B wrote together (`co`, with A's whole
+    # side on the film), B's whole side on it read again, the flags counted both ways
+    co_link = aliased(ReviewCritic)
+    co = (select(co_link.critic_id.label("other"), mine.c.film, func.count().label("n"),
+                 func.sum(mine_reviews.c.fresh).label("fresh"), func.sum(mine_reviews.c.inferred).label("inferred"),
+                 mine.c.n.label("a_n"), mine.c.fresh.label("a_fresh"), mine.c.inferred.label("a_inferred"))
+          .select_from(mine_reviews).join(co_link, co_link.review_id == mine_reviews.c.id)
+          .join(mine, mine.c.film == mine_reviews.c.film)
+          .where(co_link.critic_id != critic_id)
+          .group_by(co_link.critic_id, mine.c.film, mine.c.n, mine.c.fresh, mine.c.inferred)
+          ).cte("co_written").prefix_with("MATERIALIZED")
+    b_link, b_review = aliased(ReviewCritic), aliased(Review)
+    c = co.c
+    b_n, b_fresh, b_inferred = (func.count(), func.sum(_flag(b_review.fresh.is_(True))),
+                                func.sum(_flag(b_review.verdict_source == INFERRED)))
+    corrected = _film_flags(c.a_n - c.n, c.a_fresh - c.fresh, c.a_inferred - c.inferred,
+                            b_n - c.n, b_fresh - c.fresh, b_inferred - c.inferred)
+    counted = _film_flags(c.a_n, c.a_fresh, c.a_inferred, b_n, b_fresh, b_inferred)
+    correction = (select(c.other, *((x - y).label(n) for x, y, n in zip(corrected, counted, FLAG_NAMES)))
+                  .select_from(co).join(b_review, b_review.film_id == c.film)
+                  .join(b_link, and_(b_link.review_id == b_review.id, b_link.critic_id == c.other))
+                  .where(b_review.fresh.is_not(None))
+                  .group_by(c.other, c.film, c.n, c.fresh, c.inferred, c.a_n, c.a_fresh, c.a_inferred))
+
+    films = union_all(main, correction).subquery("films")
+    shared = func.sum(films.c.shared)
+    by_critic = (select(films.c.other, shared.label("shared"), func.sum(films.c.agreed).label("agreed"),
+                        func.sum(films.c.inferred).label("inferred"))
+                 .group_by(films.c.other).having(shared >= min_overlap)).subquery("by_critic")
+    return (select(by_critic.c.other, Critic.name, by_critic.c.shared, by_critic.c.agreed, by_critic.c.inferred)
+            .join(Critic, Critic.id == by_critic.c.other))
 
 
 def similar_critics(session: Session, critic_id: int, *, min_overlap: int = MIN_OVERLAP,
@@ -272,8 +311,7 @@ def similar_critics(session: Session, critic_id: int, *, min_overlap: int = MIN_
     of their agreement over shared films (then more shared films, then id)."""
     name = _name(session, critic_id)
     min_overlap = max(1, min_overlap)
-    stmt, shared = _agreement_by_critic(critic_id)
-    rows = session.execute(stmt.having(shared >= min_overlap)).all()
+    rows = session.execute(_agreement_by_critic(critic_id, min_overlap)).all()
     ranked = sorted(rows, key=lambda r: (-wilson_interval(int(r.agreed), int(r.shared))[0],
                                          -int(r.shared), r.other))
     return SimilarCritics(critic_id, name, min_overlap, len(rows), [
