@@ -34,8 +34,10 @@ from aggregator.db.batching import chunks, values_in
 from aggregator.db.models import FilmAggregate, OutletFilmSums, Publication, Review, ReviewCritic
 
 TOP_CRITIC_FACTOR = 2.0
-"""A top critic's review weighs this many times its outlet's registry weight in the weighted
-score (aggregator.query.scorecard publishes it with every weighted figure)."""
+"""A top critic's review (the listing's top-critic flag) weighs this many times its outlet's
+registry weight in the weighted score, here and in the scorecard (which publishes it with every
+weighted figure): Rotten Tomatoes singles them out; 2 makes them count more without letting five
+of them outvote fifty other critics."""
 FIGURES = ("reviews", "called", "expected_fresh", "called_inferred", "scored", "score_sum",
            "scored_inferred", "weight_sum", "weighted_sum")
 PLAIN = ("all_calls", "all_fresh", "all_calls_inferred", "all_scored", "all_score_sum", "all_scored_inferred")

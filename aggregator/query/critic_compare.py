@@ -110,6 +110,16 @@ class _Side:
     inferred_call: bool = False
     inferred_score: bool = False
 
+    def add(self, row) -> None:
+        """One review's call and score (a row with fresh, score, verdict_source)."""
+        inferred = row.verdict_source == INFERRED
+        if row.fresh is not None:
+            self.calls.append(bool(row.fresh))
+            self.inferred_call |= inferred
+        if row.score is not None:
+            self.scores.append(row.score)
+            self.inferred_score |= inferred
+
     @property
     def call(self) -> bool | None:
         return self.calls[0] if self.calls and len(set(self.calls)) == 1 else None
@@ -135,14 +145,7 @@ def _sides(session: Session, a: int, b: int) -> tuple[dict[int, dict[int, _Side]
     for row in rows:
         if row.id in co_written:
             continue
-        side = sides[row.critic_id].setdefault(row.film_id, _Side([], []))
-        inferred = row.verdict_source == INFERRED
-        if row.fresh is not None:
-            side.calls.append(bool(row.fresh))
-            side.inferred_call |= inferred
-        if row.score is not None:
-            side.scores.append(row.score)
-            side.inferred_score |= inferred
+        sides[row.critic_id].setdefault(row.film_id, _Side([], [])).add(row)
     return sides, len(co_written)
 
 

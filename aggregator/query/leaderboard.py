@@ -137,7 +137,7 @@ def _top_of_kept(session: Session, by: str, year: int | None, min_reviews: int, 
                  prior_strength: int) -> Leaderboard:
     """`top_films` over every review (or a year's films) from the films' kept sums
     (aggregator.db.film_aggregates): the same figures, read from one row per film."""
-    numerator, denominator, counted, inferred = _MEASURES[by]
+    numerator, denominator, counted, _ = _MEASURES[by]
     kept = {name: getattr(FilmAggregate, name) for name in FIGURES}
     films = select().select_from(FilmAggregate).join(Film, Film.id == FilmAggregate.film_id)
     if year is not None:

@@ -244,16 +244,7 @@ def _critics_films(session: Session, film_ids: list[int], critic_ids: list[int]
             names[row.critic_id] = row.name
             if row.fresh is None and row.score is None:
                 continue
-            side = sides[row.critic_id].get(row.film_id)
-            if side is None:
-                side = sides[row.critic_id][row.film_id] = _Side([], [])
-            inferred = row.verdict_source == INFERRED
-            if row.fresh is not None:
-                side.calls.append(bool(row.fresh))
-                side.inferred_call |= inferred
-            if row.score is not None:
-                side.scores.append(row.score)
-                side.inferred_score |= inferred
+            sides[row.critic_id].setdefault(row.film_id, _Side([], [])).add(row)
     return sides, names
 
 

@@ -32,6 +32,7 @@ from importlib import resources
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aggregator.db.film_aggregates import TOP_CRITIC_FACTOR  # noqa: F401  (published with the figures)
 from aggregator.db.models import VERDICT_SOURCES, Film, Publication, Review, ReviewCritic
 from aggregator.query.history import ScoreInput, end_of, film_states, rows_at
 from aggregator.query.intervals import Z95, sample_sd, t_quantile_975, wilson  # noqa: F401  (re-exported)
@@ -40,10 +41,6 @@ from aggregator.query.scores import NO_SOURCE, FilmNotFound
 MIN_REVIEWS = 5
 """Inputs a figure needs before it is a number: below it a share's interval spans most of
 [0, 1] and one review moves the mean by a fifth of its distance from the others."""
-TOP_CRITIC_FACTOR = 2.0
-"""A top critic's review (the listing's top-critic flag) weighs this many times its outlet's
-registry weight in the weighted score: Rotten Tomatoes singles them out; 2 makes them count
-more without letting five of them outvote fifty other critics."""
 HISTOGRAM_BINS = 10
 """Score bins of 10 points: 0-9, 10-19, ..., 90-100 (100 falls in the last)."""
 LABELS_RESOURCE = "query/labels.toml"
