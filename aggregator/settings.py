@@ -77,6 +77,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Basic credentials (-a http_user/http_pass) to the start URL's host only, never to all.
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     "aggregator.crawl.guards.ScopedHttpAuthMiddleware": 300,
+    # Before the redirect middleware (600) sees a response: a redirect to "http://" goes nowhere.
+    "aggregator.crawl.guards.HostlessRedirectMiddleware": 650,
     # Incremental crawls: conditional GETs of discovered review pages (aggregator/crawl/middlewares.py).
     "aggregator.crawl.middlewares.ConditionalFetchMiddleware": 580,
 }

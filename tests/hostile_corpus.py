@@ -178,7 +178,7 @@ _http = [
          headers=(("Location", "/redirect-loop.html"),)),
     Case("redirect-ftp", b"", "downloader/response_status_count/301", status=301,
          headers=(("Location", "ftp://127.0.0.1/x"),)),
-    Case("redirect-nowhere", b"", "downloader/response_status_count/302", status=302,
+    Case("redirect-nowhere", b"", "aggregator/refused/hostless_redirect", status=302,
          headers=(("Location", "http://"),)),
     Case("gzip-bomb", gzip.compress(b"<html>" + b" " * 40_000_000 + b"</html>"), "downloader/response_count",
          headers=(("Content-Encoding", "gzip"),)),

@@ -20,6 +20,10 @@ entry or a robots.txt redirect that points into the machine or its network is re
 setting AGGREGATOR_ALLOW_PRIVATE_ADDRESSES lets every address through (a crawl of an intranet).
 Each refused host is logged once.
 
+`HostlessRedirectMiddleware` drops the Location of a redirect that names a scheme and no host
+(`Location: http://`), counted as `aggregator/refused/hostless_redirect`: w3lib reads it as
+`http:///`, which Scrapy would follow to the root of the page's own host.
+
 `ScopedHttpAuthMiddleware` sends Basic credentials (`-a http_user=… -a http_pass=…`, or the
 HTTPAUTH_* settings) to one domain only: `http_auth_domain` (spider argument) or HTTPAUTH_DOMAIN
 when given, else the host of the spider's first start URL (with its port, if it names one:
@@ -152,6 +156,31 @@ class FetchGuardMiddleware:
             self._logged.add(host)
             logger.warning("refused %s: %s", request.url[:200], why)
         raise RefusedRequest(f"refused ({reason}): {why}", reason)
+
+
+class HostlessRedirectMiddleware:
+    """Leaves a redirect to `http://` (a scheme, no host) unfollowed (see the module docstring)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request: Request, response):
+        location = response.headers.get("Location") if 300 <= response.status < 400 else None
+        if location is None:
+            return response
+        parts = urlsplit(location.decode("latin-1").strip())
+        if parts.scheme.lower() in SCHEMES and not parts.netloc:
+            self.crawler.stats.inc_value("aggregator/refused/hostless_redirect")
+            logger.warning("not following %s's redirect to %r: it names no host", request.url[:200],
+                           location[:100])
+            headers = response.headers.copy()
+            del headers["Location"]
+            return response.replace(headers=headers)
+        return response
 
 
 def start_hosts(spider) -> set[tuple[str, int | None]]:
