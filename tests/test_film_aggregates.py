@@ -195,3 +195,50 @@ def test_counting_thousands_of_films_again_in_one_transaction_takes_few_locks(db
         film_aggregates.refresh(session, range(1, 20_001))
         session.commit()
         assert stale_films(session) == []
+
+
+def test_a_new_review_overtaken_by_a_rivals_later_one_gets_its_film_counted_again(db_engine):
+    # Two crawls store a review of one film by one critic: the first to take its id commits last.
+    # Its share alone would count both reviews; the rival's later id is seen and the film recounted.
+    if db_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's write lock orders writers: nothing runs at once")
+    sessions = session_factory(db_engine)
+    with sessions() as session:  # the critic and the film exist before either writer
+        save_reviews(session, [item(0, "Moth and Ember", 2031, "Critic 0", 50.0, False),
+                               item(1, "Harbour Lights", 2031, "Critic 9", 40.0, False)], PUBLICATIONS)
+        session.commit()
+    first, rival = sessions(), sessions()
+    try:
+        save_reviews(first, [item(2, "Harbour Lights", 2031, "Critic 0", 90.0, True)], PUBLICATIONS)
+        first.flush()
+        save_reviews(rival, [item(3, "Harbour Lights", 2031, "Critic 0", 10.0, False)], PUBLICATIONS)
+        rival.commit()
+        first.commit()
+    finally:
+        first.close()
+        rival.close()
+    with sessions() as session:
+        assert stale_films(session) == []
+        film = session.scalar(select(Film.id).where(Film.title == "Harbour Lights"))
+        assert kept_rows(session)[film][0] == 2  # Critic 9, and Critic 0 once: by the earlier-stored review
+
+
+def test_new_reviews_add_their_share_without_counting_their_films_again(db_engine):
+    sessions = session_factory(db_engine)
+    stored = random_items(random.Random(11), 0, 40)
+    with sessions() as session:
+        save_reviews(session, stored[:20], PUBLICATIONS)
+        session.commit()
+    statements = []
+    listener = lambda conn, cursor, statement, *rest: statements.append(statement)  # noqa: E731
+    event.listen(db_engine, "before_cursor_execute", listener)
+    try:
+        with sessions() as session:
+            assert save_reviews(session, stored[20:], PUBLICATIONS).new == 20
+            session.commit()
+    finally:
+        event.remove(db_engine, "before_cursor_execute", listener)
+    assert not [s for s in statements if s.lstrip().upper().startswith("DELETE FROM FILM_AGGREGATES")]
+    assert [s for s in statements if s.lstrip().upper().startswith("UPDATE FILM_AGGREGATES")]
+    with sessions() as session:
+        assert stale_films(session) == []

@@ -29,7 +29,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from aggregator.db.critic_store import get_critic_ids, ordered_critic_ids
-from aggregator.db.film_aggregates import films_changed
+from aggregator.db.film_aggregates import films_changed, reviews_added
 from aggregator.db.film_store import match_films
 from aggregator.db.listings import (
     LISTING_COLUMNS,
@@ -332,9 +332,11 @@ def _save_batch(session, items: list[ReviewItem], publications, run_id) -> Upser
     links = {url: review_id for url, review_id in inserted.items()}
     links.update({item.url: existing[item.url]["id"] for item in changed})
     link_critics(session, [batch[url] for url in sorted(links)], links, critic_ids)
-    # the films these reviews are of now and were of before (a manual film link keeps the
-    # stored one): counted again before the commit
-    films_changed(session, [films[url].film_id for url in links] + [existing[item.url]["film_id"] for item in changed])
+    # a new review's share is added to its film's sums; the films updated reviews are of now and
+    # were of before (a manual film link keeps the stored one) are counted again: before the commit
+    reviews_added(session, inserted.values())
+    films_changed(session, [films[item.url].film_id for item in changed])
+    films_changed(session, [existing[item.url]["film_id"] for item in changed])
     drop_orphan_films(session)
     return counts
 
