@@ -15,7 +15,7 @@ from importlib import resources
 
 import jsonschema
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
@@ -299,6 +299,8 @@ def expected_profile(plain: list[dict], name: str, min_others: int) -> dict:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows, st.integers(1, 3))
+@example([({"Ada Quill"}, "Film Alpha", None, False, False)] * 4 + [({"Ada Quill"}, "Film Alpha", 60.0, None, False),
+          ({"Ada Quill", "Bo Tarrant"}, "Film Alpha", None, False, False)], 1)  # 1 of 5 fresh: strong at 0.8
 def test_profile_matches_a_plain_recomputation(generated, min_others):
     engine, plain = build_store(generated)
     try:

@@ -294,6 +294,10 @@ OUTLET_FIGURE_COLUMNS = ("publication_id", "scale", "film_id", "published", "sco
 """ix_reviews_publication_scale: everything an outlet's figures read of its reviews (scale counts,
 its profile, the leniency table), from the index (migration 0016)."""
 
+CRITIC_READ_COLUMNS = ("id", "film_id", "fresh", "score", "verdict_source", "published", "publication_id")
+"""ix_reviews_critic_reads: what a critic's profile and comparison read of each review, reached
+by id from review_critics, from the index and not the row with its text (migration 0017)."""
+
 
 class Review(Base):
     __tablename__ = "reviews"
@@ -307,6 +311,7 @@ class Review(Base):
         # covering: outlets' scale counts, films' given calls and scores, read from the index
         Index("ix_reviews_publication_scale", *OUTLET_FIGURE_COLUMNS),
         Index("ix_reviews_film_calls", *FILM_FIGURE_COLUMNS),
+        Index("ix_reviews_critic_reads", *CRITIC_READ_COLUMNS),
         # the stored reviews of a title left without a film (aggregator.db.film_store)
         Index("ix_reviews_film_key", "film_key"),
     )

@@ -274,7 +274,7 @@ def critic_profile(session: Session, critic_id: int, *, min_other_reviews: int =
                 agree_inferred += inferred
                 agree += bool(row.fresh) == (share > 0.5)
                 agreement_films.add(row.film_id)
-            if share >= STRONG_CONSENSUS or share <= 1 - STRONG_CONSENSUS:
+            if share >= STRONG_CONSENSUS or 1 - share >= STRONG_CONSENSUS:  # (1 - 0.8 is 0.19999…)
                 strong_n += 1
                 strong_inferred += inferred
                 against += bool(row.fresh) != (share >= STRONG_CONSENSUS)
