@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -223,6 +223,64 @@ def _film_totals(session: Session, critic_id: int) -> dict[int, FilmSums]:
                        .where(ReviewCritic.critic_id == critic_id, Review.film_id.is_not(None)))
 
 
+@dataclass
+class ConsensusComparison:
+    """Reviews set against the leave-one-out consensus of their films (`others`: per film, the
+    sums of the reviews not among the compared ones): what a critic's and an outlet's agreement,
+    contrarian rate and leniency count."""
+
+    others: dict[int, FilmSums]
+    agree: int = 0
+    agree_n: int = 0
+    agree_inferred: int = 0
+    ties: int = 0
+    against: int = 0
+    strong_n: int = 0
+    strong_inferred: int = 0
+    differences: list[float] = field(default_factory=list)
+    differences_inferred: int = 0
+    agreement_films: set[int] = field(default_factory=set)
+    strong_films: set[int] = field(default_factory=set)
+    leniency_films: set[int] = field(default_factory=set)
+
+    def base(self, films: set[int], scored: bool = False) -> ConsensusBase:
+        """How many other reviews (and of them inferred) the figure's consensus rests on."""
+        if scored:
+            return ConsensusBase(len(films), sum(self.others[f].scored for f in films),
+                                 sum(self.others[f].scored_inferred for f in films))
+        return ConsensusBase(len(films), sum(self.others[f].calls for f in films),
+                             sum(self.others[f].calls_inferred for f in films))
+
+
+def compare_with_consensus(rows, others: dict[int, FilmSums], min_other_reviews: int) -> ConsensusComparison:
+    """Each review (film_id, fresh, score, verdict_source) against the other reviews of its film:
+    a call against their majority (an even split is a tie) and against a strong consensus, a
+    score against their mean, each only where the film has `min_other_reviews` other inputs."""
+    compared = ConsensusComparison(others)
+    for row in rows:
+        rest = others[row.film_id]
+        inferred = row.verdict_source == INFERRED
+        if row.fresh is not None and rest.calls >= min_other_reviews:
+            share = rest.fresh / rest.calls
+            if 2 * rest.fresh == rest.calls:
+                compared.ties += 1
+            else:
+                compared.agree_n += 1
+                compared.agree_inferred += inferred
+                compared.agree += bool(row.fresh) == (share > 0.5)
+                compared.agreement_films.add(row.film_id)
+            if share >= STRONG_CONSENSUS or 1 - share >= STRONG_CONSENSUS:  # (1 - 0.8 is 0.19999…)
+                compared.strong_n += 1
+                compared.strong_inferred += inferred
+                compared.against += bool(row.fresh) != (share >= STRONG_CONSENSUS)
+                compared.strong_films.add(row.film_id)
+        if row.score is not None and rest.scored >= min_other_reviews:
+            compared.differences.append(row.score - rest.score_sum / rest.scored)
+            compared.differences_inferred += inferred
+            compared.leniency_films.add(row.film_id)
+    return compared
+
+
 def _tally(rows) -> FilmSums:
     tally = FilmSums()
     for row in rows:
@@ -255,41 +313,7 @@ def critic_profile(session: Session, critic_id: int, *, min_other_reviews: int =
     totals = _film_totals(session, critic_id) if on_films else {}
     others = {film: totals.get(film, FilmSums()).minus(_tally(own)) for film, own in by_film.items()}
 
-    agree = agree_n = agree_inferred = ties = 0
-    against = strong_n = strong_inferred = 0
-    agreement_films: set[int] = set()
-    strong_films: set[int] = set()
-    differences: list[float] = []
-    differences_inferred = 0
-    leniency_films: set[int] = set()
-    for row in on_films:
-        rest = others[row.film_id]
-        inferred = row.verdict_source == INFERRED
-        if row.fresh is not None and rest.calls >= min_other_reviews:
-            share = rest.fresh / rest.calls
-            if share == 0.5:
-                ties += 1
-            else:
-                agree_n += 1
-                agree_inferred += inferred
-                agree += bool(row.fresh) == (share > 0.5)
-                agreement_films.add(row.film_id)
-            if share >= STRONG_CONSENSUS or 1 - share >= STRONG_CONSENSUS:  # (1 - 0.8 is 0.19999…)
-                strong_n += 1
-                strong_inferred += inferred
-                against += bool(row.fresh) != (share >= STRONG_CONSENSUS)
-                strong_films.add(row.film_id)
-        if row.score is not None and rest.scored >= min_other_reviews:
-            differences.append(row.score - rest.score_sum / rest.scored)
-            differences_inferred += inferred
-            leniency_films.add(row.film_id)
-
-    def base(films: set[int], scored: bool = False) -> ConsensusBase:
-        if scored:
-            return ConsensusBase(len(films), sum(others[f].scored for f in films),
-                                 sum(others[f].scored_inferred for f in films))
-        return ConsensusBase(len(films), sum(others[f].calls for f in films),
-                             sum(others[f].calls_inferred for f in films))
+    compared = compare_with_consensus(on_films, others, min_other_reviews)
 
     return CriticProfile(
         critic_id=critic.id,
@@ -301,13 +325,13 @@ def critic_profile(session: Session, critic_id: int, *, min_other_reviews: int =
         first_year=min(years, default=None),
         last_year=max(years, default=None),
         undated=len(rows) - len(years),
-        agreement=share_figure(agree, agree_n, agree_inferred, minimum=minimum),
-        agreement_base=base(agreement_films),
-        ties=ties,
-        leniency=mean_figure(differences, differences_inferred, minimum=minimum),
-        leniency_base=base(leniency_films, scored=True),
-        contrarian=share_figure(against, strong_n, strong_inferred, minimum=minimum),
-        contrarian_base=base(strong_films),
+        agreement=share_figure(compared.agree, compared.agree_n, compared.agree_inferred, minimum=minimum),
+        agreement_base=compared.base(compared.agreement_films),
+        ties=compared.ties,
+        leniency=mean_figure(compared.differences, compared.differences_inferred, minimum=minimum),
+        leniency_base=compared.base(compared.leniency_films, scored=True),
+        contrarian=share_figure(compared.against, compared.strong_n, compared.strong_inferred, minimum=minimum),
+        contrarian_base=compared.base(compared.strong_films),
         scores=score_distribution([(row.score, row.verdict_source == INFERRED)
                                    for row in on_films if row.score is not None]),
         min_other_reviews=min_other_reviews,

@@ -36,6 +36,7 @@ from aggregator.query.critic_profile import (
     FilmSums,
     MeanFigure,
     ShareFigure,
+    compare_with_consensus,
     film_totals,
     mean_figure,
     share_figure,
@@ -137,26 +138,7 @@ def outlet_profile(session: Session, key: str, *, min_other_reviews: int = MIN_O
     positive = share_figure(sum(fresh_probability(row) for row in called), len(called),
                             sum(row.verdict_source == INFERRED for row in called), minimum=minimum)
 
-    agree = agree_n = agree_inferred = ties = 0
-    agreement_films: set[int] = set()
-    differences: list[float] = []
-    differences_inferred = 0
-    leniency_films: set[int] = set()
-    for row in on_films:
-        rest = others[row.film_id]
-        inferred = row.verdict_source == INFERRED
-        if row.fresh is not None and rest.calls >= min_other_reviews:
-            if 2 * rest.fresh == rest.calls:
-                ties += 1
-            else:
-                agree_n += 1
-                agree_inferred += inferred
-                agree += bool(row.fresh) == (2 * rest.fresh > rest.calls)
-                agreement_films.add(row.film_id)
-        if row.score is not None and rest.scored >= min_other_reviews:
-            differences.append(row.score - rest.score_sum / rest.scored)
-            differences_inferred += inferred
-            leniency_films.add(row.film_id)
+    compared = compare_with_consensus(on_films, others, min_other_reviews)
 
     return OutletProfile(
         key=outlet.key, name=outlet.name, provisional=bool(outlet.provisional),
@@ -164,13 +146,11 @@ def outlet_profile(session: Session, key: str, *, min_other_reviews: int = MIN_O
         first_year=min(years, default=None), last_year=max(years, default=None), undated=len(rows) - len(years),
         scales=[ScaleCount(scale, int(n)) for scale, n in sorted(scales, key=lambda s: (-s[1], s[0] or ""))],
         positive=positive,
-        agreement=share_figure(agree, agree_n, agree_inferred, minimum=minimum),
-        agreement_base=ConsensusBase(len(agreement_films), sum(others[f].calls for f in agreement_films),
-                                     sum(others[f].calls_inferred for f in agreement_films)),
-        ties=ties,
-        leniency=mean_figure(differences, differences_inferred, minimum=minimum),
-        leniency_base=ConsensusBase(len(leniency_films), sum(others[f].scored for f in leniency_films),
-                                    sum(others[f].scored_inferred for f in leniency_films)),
+        agreement=share_figure(compared.agree, compared.agree_n, compared.agree_inferred, minimum=minimum),
+        agreement_base=compared.base(compared.agreement_films),
+        ties=compared.ties,
+        leniency=mean_figure(compared.differences, compared.differences_inferred, minimum=minimum),
+        leniency_base=compared.base(compared.leniency_films, scored=True),
         min_other_reviews=min_other_reviews, minimum_inputs=minimum,
     )
 
