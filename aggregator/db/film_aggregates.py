@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, delete, event, exists, func, not_, select, text, update
+from sqlalchemy import and_, bindparam, case, delete, event, exists, func, not_, select, text, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
 from aggregator.db.batching import chunks, values_in
@@ -267,7 +267,7 @@ def add_reviews(session: Session, review_ids: Sequence[int]) -> set[int]:
                                           lambda other: not_(added(other.id))).label("overtaken"))
         .join(Publication, Publication.id == Review.publication_id)
         .where(added(Review.id), Review.film_id.is_not(None))
-        .subquery("added")
+        .cte("added").prefix_with("MATERIALIZED")  # each flag tested once, not once per sum using it
     )
     counted, plain = figure_columns(rows.c, rows.c.weight, only=rows.c.counted), plain_columns(rows.c)
     shares = session.execute(
@@ -289,9 +289,10 @@ def _add_to(session: Session, model, keys: tuple[str, ...], sums: tuple[str, ...
         return
     table = model.__table__
     kept: dict[tuple, dict[str, Any]] = {}
-    for chunk in chunks(sorted({row[keys[-1]] for row in shares})):
+    for chunk in chunks(sorted({tuple(row[k] for k in keys) for row in shares})):
         found = select(*(table.c[name] for name in keys + sums)).where(
-            values_in(session, table.c[keys[-1]], chunk))
+            values_in(session, table.c[keys[0]], [key[0] for key in chunk]) if len(keys) == 1
+            else tuple_(*(table.c[name] for name in keys)).in_(chunk))
         kept.update({tuple(row[k] for k in keys): dict(row) for row in session.execute(found).mappings()})
     updates, inserts = [], []
     for share in shares:
