@@ -37,7 +37,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from aggregator.db import film_aggregates
+from aggregator.db import film_aggregates, outlet_leniency_sums
 from aggregator.db.models import Base
 from aggregator.db.runs import start_run
 from aggregator.db.session import ensure_schema, make_engine, session_factory, sqlite_url, write_retrying
@@ -146,6 +146,7 @@ class Snapshot:
                 connection.execute(text("DELETE FROM fetch_state WHERE url LIKE :prefix"), {"prefix": url_prefix + "%"})
         with session_factory(engine)() as session:
             film_aggregates.refresh(session, touched)
+            outlet_leniency_sums.rebuild(session)  # the films deleted above took their pairs' shares along
             session.commit()
         if engine.dialect.name == "postgresql":  # the next round finds no dead rows of this one
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:

@@ -148,7 +148,7 @@ def test_migrations_from_empty_to_head_match_the_models(empty_db_url):
     assert current_revisions(engine) == frozenset()
     assert not is_current(engine)
     upgrade(engine)
-    assert current_revisions(engine) == head_revisions() == frozenset({"0017"})
+    assert current_revisions(engine) == head_revisions() == frozenset({"0018"})
     assert TABLES <= set(inspect(engine).get_table_names())
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})

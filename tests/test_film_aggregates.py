@@ -2,7 +2,9 @@
 after every kind of write: new and updated reviews, a review moved to another film, a critic
 merge, a film linked by hand, a manual verdict, an outlet's weight changed, renormalise; an
 unchanged re-crawl does not touch them; migration 0014 fills them as `rebuild` does; on
-PostgreSQL two writers of one film at once leave them true. Both backends; fictional names.
+PostgreSQL two writers of one film at once leave them true. The outlets' leniency sums
+(aggregator.db.outlet_leniency_sums) are checked with them after each write, and on PostgreSQL
+writers of different films of one outlet at once. Both backends; fictional names.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from aggregator.db.critic_merge import apply_merge
 from aggregator.db.film_aggregates import stale_films
 from aggregator.db.film_store import link_film
 from aggregator.db.models import Critic, Film, FilmAggregate, Review
+from aggregator.db.outlet_leniency_sums import stale_outlets
 from aggregator.db.session import alembic_config, session_factory
 from aggregator.db.upsert import save_reviews
 from aggregator.db.verdict_store import set_manual_verdict
@@ -42,6 +45,12 @@ def random_items(rng: random.Random, start: int, count: int) -> list:
     return items
 
 
+def assert_sums_true(session) -> None:
+    """The films' kept sums and the outlets' leniency sums equal a count made now."""
+    assert stale_films(session) == []
+    assert stale_outlets(session) == []
+
+
 def kept_rows(session) -> dict[int, tuple]:
     return {row[0]: tuple(row[1:]) for row in session.execute(
         select(FilmAggregate.film_id, *(getattr(FilmAggregate, name) for name in film_aggregates.FIGURES)))}
@@ -57,7 +66,7 @@ def test_every_kind_of_write_keeps_the_sums_true(db_engine):
             session.commit()
     with sessions() as session:
         assert len(kept_rows(session)) == len(TITLES)
-        assert stale_films(session) == []
+        assert_sums_true(session)
 
     changed = [replace(i, score=100.0, fresh=True, verdict="positive", rating_raw="100/100", rating_value=100.0)
                for i in stored[:10]]  # updated reviews
@@ -65,38 +74,38 @@ def test_every_kind_of_write_keeps_the_sums_true(db_engine):
     with sessions() as session:
         save_reviews(session, changed + moved, PUBLICATIONS)
         session.commit()
-        assert stale_films(session) == []
+        assert_sums_true(session)
 
     with sessions() as session:  # two critics are one: a film both reviewed counts them once
         ids = sorted(session.scalars(select(Critic.id).where(Critic.name.in_(["Critic 0", "Critic 1"]))))
         apply_merge(session, ids[0], ids[1:])
         session.commit()
-        assert stale_films(session) == []
+        assert_sums_true(session)
 
     with sessions() as session:  # a film link made by hand, a manual verdict
         other = session.scalar(select(Film.id).where(Film.title == "Salt Meridian"))
         elsewhere = next(i for i in stored[20:] if i.film_title != "Salt Meridian")
         link_film(session, elsewhere.url, other)
         session.commit()
-        assert stale_films(session) == []
+        assert_sums_true(session)
     with sessions() as session:
         liked = next(i for i in stored[20:] if i.fresh and i.film_title not in ("Salt Meridian", elsewhere.film_title))
         set_manual_verdict(session, liked.url, "negative")
         session.commit()
-        assert stale_films(session) == []
+        assert_sums_true(session)
 
     with sessions() as session:  # an aggregator's listing of stored pages: top critics now
         listed = [replace(i, listed_at="https://listing.example/m/film", top_critic=True, label_raw="fresh")
                   for i in stored[50:60] if i.score is not None]
         assert save_reviews(session, listed, PUBLICATIONS).updated == len(listed) > 0
         session.commit()
-        assert stale_films(session) == []
+        assert_sums_true(session)
 
     heavier = {**PUBLICATIONS, "reel-gazette": replace(PUBLICATIONS["reel-gazette"], weight=5.0)}
     with sessions() as session:  # an outlet's weight changed in the registry, its pages unchanged
         save_reviews(session, [i for i in stored[30:] if i.publication == "reel-gazette"][:2], heavier)
         session.commit()
-        assert stale_films(session) == []
+        assert_sums_true(session)
 
     with sessions() as session:  # scores stored otherwise than their raw rating reads: renormalise
         session.execute(Review.__table__.update().where(Review.url.in_([i.url for i in stored[40:50]]))
@@ -112,7 +121,7 @@ def test_every_kind_of_write_keeps_the_sums_true(db_engine):
     report = renormalise(sessions, lookup=heavier.get)
     assert report.rows_changed >= 1
     with sessions() as session:
-        assert stale_films(session) == []
+        assert_sums_true(session)
 
 
 def test_an_unchanged_recrawl_leaves_the_sums_untouched(db_engine):
@@ -151,10 +160,31 @@ def test_migration_0014_fills_the_sums_as_rebuild_does(db_engine):
         command.upgrade(alembic_config(connection), "head")
     with sessions() as session:
         after = kept_rows(session)
-        assert stale_films(session) == []
+        assert_sums_true(session)
     assert after.keys() == before.keys()
     for film_id, row in before.items():
         assert after[film_id] == pytest.approx(row)
+
+
+def write_at_once(sessions, items_by_writer: dict) -> None:
+    """One thread per writer, each storing its items one per transaction, all at once."""
+    errors = []
+
+    def write(items) -> None:
+        try:
+            for one in items:
+                with sessions() as session:
+                    save_reviews(session, [one], PUBLICATIONS)
+                    session.commit()
+        except Exception as exc:  # pragma: no cover - the assertion below reports it
+            errors.append(exc)
+
+    writers = [threading.Thread(target=write, args=(items,)) for items in items_by_writer.values()]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    assert errors == []
 
 
 def test_two_writers_of_one_film_at_once_leave_its_sums_true(db_engine):
@@ -164,27 +194,28 @@ def test_two_writers_of_one_film_at_once_leave_its_sums_true(db_engine):
     with sessions() as session:  # the film and its outlet exist before the writers start
         save_reviews(session, [item(0, "Moth and Ember", 2031, "Critic 0", 50.0, False)], PUBLICATIONS)
         session.commit()
-    errors = []
-
-    def write(offset: int) -> None:
-        try:
-            for n in range(10):
-                with sessions() as session:
-                    save_reviews(session, [item(1000 * offset + n, "Moth and Ember", 2031, f"Writer {offset} {n}",
-                                                90.0, True)], PUBLICATIONS)
-                    session.commit()
-        except Exception as exc:  # pragma: no cover - the assertion below reports it
-            errors.append(exc)
-
-    writers = [threading.Thread(target=write, args=(k,)) for k in (1, 2, 3)]
-    for writer in writers:
-        writer.start()
-    for writer in writers:
-        writer.join()
-    assert errors == []
+    write_at_once(sessions, {offset: [item(1000 * offset + n, "Moth and Ember", 2031, f"Writer {offset} {n}", 90.0, True)
+                                      for n in range(10)] for offset in (1, 2, 3)})
     with sessions() as session:
-        assert stale_films(session) == []
+        assert_sums_true(session)
         assert kept_rows(session)[session.scalar(select(Film.id))][0] == 31
+
+
+def test_writers_of_different_films_of_one_outlet_at_once_leave_its_leniency_sums_true(db_engine):
+    # Each writer locks its own film only: the outlet's kept row is shared; a read-and-write-back
+    # would lose the other writers' additions.
+    if db_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's write lock orders writers: nothing runs at once")
+    sessions = session_factory(db_engine)
+    with sessions() as session:  # the films, each with enough other reviews to count towards leniency
+        save_reviews(session, [item(100 * f + n, title, 2031, f"Critic {n}", 40.0 + 5 * n, n % 2 == 0,
+                                    outlet_key="daily-lantern")
+                               for f, title in enumerate(TITLES[:3]) for n in range(6)], PUBLICATIONS)
+        session.commit()
+    write_at_once(sessions, {film: [item(1000 * (film + 1) + n, TITLES[film], 2031, f"Writer {film} {n}", 90.0, True,
+                                         outlet_key="reel-gazette") for n in range(8)] for film in range(3)})
+    with sessions() as session:
+        assert_sums_true(session)
 
 
 def test_counting_thousands_of_films_again_in_one_transaction_takes_few_locks(db_engine):
@@ -194,7 +225,7 @@ def test_counting_thousands_of_films_again_in_one_transaction_takes_few_locks(db
         session.commit()
         film_aggregates.refresh(session, range(1, 20_001))
         session.commit()
-        assert stale_films(session) == []
+        assert_sums_true(session)
 
 
 def test_a_new_review_overtaken_by_a_rivals_later_one_gets_its_film_counted_again(db_engine):
@@ -218,7 +249,7 @@ def test_a_new_review_overtaken_by_a_rivals_later_one_gets_its_film_counted_agai
         first.close()
         rival.close()
     with sessions() as session:
-        assert stale_films(session) == []
+        assert_sums_true(session)
         film = session.scalar(select(Film.id).where(Film.title == "Harbour Lights"))
         assert kept_rows(session)[film][0] == 2  # Critic 9, and Critic 0 once: by the earlier-stored review
 
@@ -241,4 +272,4 @@ def test_new_reviews_add_their_share_without_counting_their_films_again(db_engin
     assert not [s for s in statements if s.lstrip().upper().startswith("DELETE FROM FILM_AGGREGATES")]
     assert [s for s in statements if s.lstrip().upper().startswith("UPDATE FILM_AGGREGATES")]
     with sessions() as session:
-        assert stale_films(session) == []
+        assert_sums_true(session)

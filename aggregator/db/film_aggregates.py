@@ -18,9 +18,10 @@ film for each batch that brings one (a store batch of new reviews into 1M review
 It counts unless one of its critics has an earlier review of the film; were one of them to have a
 later review it did not write itself (another transaction's, committed first), the film is
 counted again instead. An unchanged re-crawl names no film, so it changes nothing. Each outlet's sums per film (`outlet_film_sums`, the leniency table's input) are
-kept with them, film by film. `rebuild` computes every film again (migration 0014, the
-benchmark stores, `aggregator db check --repair`); `stale_films` lists the films whose kept
-sums differ from their reviews' (the tests' and `db check`'s proof).
+kept with them, film by film, and each outlet's leniency-table sums over its films with those
+(aggregator.db.outlet_leniency_sums: the touched films' share read before and after, the
+difference added). `rebuild` computes every film again (the benchmark stores); `stale_films`
+lists the films whose kept sums differ from their reviews' (the tests' proof).
 
 On PostgreSQL two crawls may change one film at once: each takes a transaction-scoped advisory
 lock on the film's bucket (film id % 64) before computing or adding to it, every bucket at once, so the second computes after the first commits and sees its
@@ -35,6 +36,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, case, delete, event, exists, func, not_, select, text, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
+from aggregator.db import outlet_leniency_sums
 from aggregator.db.batching import chunks, values_in
 from aggregator.db.models import FilmAggregate, OutletFilmSums, Publication, Review, ReviewCritic
 
@@ -211,11 +213,17 @@ def films_of_reviews(session: Session, review_ids: Iterable[int]) -> set[int]:
 
 def refresh(session: Session, film_ids: Iterable[int]) -> None:
     """Compute the sums of these films again from their reviews (a film no counted review is of
-    loses its row)."""
+    loses its row), and their outlets' leniency sums with them."""
     ids = sorted(set(film_ids))
     if not ids:
         return
     _lock(session, ids)
+    before = outlet_leniency_sums.shares_of_films(session, ids)
+    _recount(session, ids)
+    outlet_leniency_sums.add_difference(session, before, outlet_leniency_sums.shares_of_films(session, ids))
+
+
+def _recount(session: Session, ids: list[int]) -> None:
     for chunk in chunks(ids):
         def among(column, chunk=chunk):  # the chunk as one bound parameter (batching.values_in)
             return values_in(session, column, chunk)
@@ -317,6 +325,7 @@ def rebuild(session: Session) -> int:
     session.execute(delete(OutletFilmSums), execution_options={"synchronize_session": False})
     session.execute(OutletFilmSums.__table__.insert().from_select(
         ["publication_id", "film_id", *OUTLET_SUMS], _outlet_sums_of(None)))
+    outlet_leniency_sums.rebuild(session)
     return session.scalar(select(func.count()).select_from(FilmAggregate)) or 0
 
 
@@ -345,13 +354,17 @@ def stale_films(session: Session, *, tolerance: float = 1e-6) -> list[int]:
 def _refresh_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None) or set()
     added = session.info.pop(_ADDED, None)
-    if added:
-        film_of = dict(session.execute(select(Review.id, Review.film_id).where(
-            values_in(session, Review.id, sorted(added)), Review.film_id.is_not(None))).all())
-        _lock(session, pending | set(film_of.values()))  # before a share is read: a rival commits first
-        pending |= add_reviews(session, sorted(i for i, film_id in film_of.items() if film_id not in pending))
+    film_of = dict(session.execute(select(Review.id, Review.film_id).where(
+        values_in(session, Review.id, sorted(added)), Review.film_id.is_not(None))).all()) if added else {}
+    touched = sorted(pending | set(film_of.values()))
+    if not touched:
+        return
+    _lock(session, touched)  # before a share is read: a rival commits first
+    before = outlet_leniency_sums.shares_of_films(session, touched)
+    pending |= add_reviews(session, sorted(i for i, film_id in film_of.items() if film_id not in pending))
     if pending:
-        refresh(session, pending)
+        _recount(session, sorted(pending))
+    outlet_leniency_sums.add_difference(session, before, outlet_leniency_sums.shares_of_films(session, touched))
 
 
 @event.listens_for(Session, "after_rollback")

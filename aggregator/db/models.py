@@ -488,6 +488,35 @@ class OutletFilmSums(Base):
     """Fresh calls, an inferred one counted by its probability of fresh."""
 
 
+class OutletLeniencySums(Base):
+    """One outlet's leniency-table sums over all its films (issue 17, migration 0018): its
+    outlet_film_sums rows against their films' totals, leave-one-out, summed, kept by the store
+    as the films' sums change (aggregator.db.outlet_leniency_sums, which names the columns)."""
+
+    __tablename__ = "outlet_leniency_sums"
+
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id"), primary_key=True)
+    with_film: Mapped[int] = mapped_column(Integer)
+    called: Mapped[int] = mapped_column(Integer)
+    called_inferred: Mapped[int] = mapped_column(Integer)
+    expected: Mapped[float] = mapped_column(Float)
+    lenient_n: Mapped[int] = mapped_column(Integer)
+    """Scores on films with enough other scores (the leniency's denominator)."""
+    lenient_sum: Mapped[float] = mapped_column(Float)
+    lenient_squares: Mapped[float] = mapped_column(Float)
+    lenient_inferred: Mapped[int] = mapped_column(Integer)
+    lenient_films: Mapped[int] = mapped_column(Integer)
+    lenient_base: Mapped[int] = mapped_column(Integer)
+    lenient_base_inferred: Mapped[int] = mapped_column(Integer)
+    ties: Mapped[int] = mapped_column(Integer)
+    agree: Mapped[int] = mapped_column(Integer)
+    agree_n: Mapped[int] = mapped_column(Integer)
+    agree_inferred: Mapped[int] = mapped_column(Integer)
+    agree_films: Mapped[int] = mapped_column(Integer)
+    agree_base: Mapped[int] = mapped_column(Integer)
+    agree_base_inferred: Mapped[int] = mapped_column(Integer)
+
+
 class LearntState(Base):
     """A piece of what a crawl learns from the stored reviews when it opens (outlets' scale
     counts, fresh habits, film consensus), kept with the `reviews.updated_at` watermark it was

@@ -1,18 +1,20 @@
 """How lenient every outlet is against the others (`aggregator outlets`), and a film's score with
 each outlet's leniency taken out (`aggregator outlet adjust`; docs/queries-outlets.md).
 
-The table's figures are outlet_profile's, for every outlet at once, computed set-based in one
-SQL statement rather than a loop over reviews:
+The table's figures are outlet_profile's, for every outlet at once, from sums rather than a
+loop over reviews:
 
 - per (outlet, film): the outlet's count, sum and sum of squares of scores, its calls (fresh and
   not), their expected fresh sum (an inferred call by its calibrated probability), as the store
   keeps them (`outlet_film_sums`, aggregator.db.film_aggregates);
-- per film: the same sums over every review, kept too (`film_aggregates`, the `all_*` columns):
-  the table reads one row per (outlet, film) and per film, never the reviews;
+- per film: the same sums over every review, kept too (`film_aggregates`, the `all_*` columns);
 - leave-one-out by subtraction: the other outlets' mean score of a film is
   (film sum − outlet's sum) / (film count − outlet's count), and for the outlet's c scores s on
   that film Σ(s − m) = S − c·m and Σ(s − m)² = Q − 2·m·S + c·m²;
 - grouped by outlet, those sums give the leniency's mean and t interval without a row per review.
+  The store keeps them grouped (`outlet_leniency_sums`, aggregator.db.outlet_leniency_sums) for
+  the default minimum of other reviews: the table reads one row per outlet; at another minimum it
+  sums the (outlet, film) rows.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from aggregator.db.models import Film, FilmAggregate, OutletFilmSums, Publication, Review
+from aggregator.db.models import Film, OutletLeniencySums, Publication, Review
+from aggregator.db.outlet_leniency_sums import KEPT_MIN_OTHER_REVIEWS, SUMS, leniency_sums
 from aggregator.query.critic_profile import (
     MIN_INPUTS,
     MIN_OTHER_REVIEWS,
@@ -92,53 +95,16 @@ def _mean_from_sums(n: int, total: float, squares: float, inferred: int, minimum
 
 
 def _leniency_statement(min_other_reviews: int, keys: list[str] | None):
-    """Per outlet, the sums of the table's figures over its films, from what the store keeps:
-    each outlet's sums per film (outlet_film_sums) against the film's totals (film_aggregates
-    PLAIN), one row per (outlet, film), never the reviews themselves."""
-    sums = OutletFilmSums
-    per_outlet_film = select(
-        sums.publication_id.label("outlet"), sums.film_id.label("film"), sums.reviews.label("n"),
-        sums.scored, sums.score_sum, sums.score_squares.label("squares"), sums.scored_inferred, sums.calls,
-        sums.fresh, sums.calls_inferred, sums.expected_fresh.label("expected"))
-    if keys is not None:
-        per_outlet_film = per_outlet_film.where(
-            sums.publication_id.in_(select(Publication.id).where(Publication.key.in_(keys))))
-    own = per_outlet_film.subquery("own")
-    kept = FilmAggregate
-    film = select(kept.film_id.label("film"), kept.all_scored.label("scored"), kept.all_score_sum.label("score_sum"),
-                  kept.all_scored_inferred.label("scored_inferred"), kept.all_calls.label("calls"),
-                  kept.all_fresh.label("fresh"), kept.all_calls_inferred.label("calls_inferred")).subquery("film")
-
-    other_scored = film.c.scored - own.c.scored
-    other_mean = (film.c.score_sum - own.c.score_sum) / cast(other_scored, Float)
-    comparable = and_(own.c.scored > 0, other_scored >= min_other_reviews)
-    other_calls = film.c.calls - own.c.calls
-    other_fresh = film.c.fresh - own.c.fresh
-    compared = and_(own.c.calls > 0, other_calls >= min_other_reviews)
-    tie = literal(2) * other_fresh == other_calls
-    agreeing = case((literal(2) * other_fresh > other_calls, own.c.fresh), else_=own.c.calls - own.c.fresh)
-    counted = and_(compared, ~tie)
-
-    def when(condition, value, zero=0):
-        return func.sum(case((condition, value), else_=zero))
-
-    return (
-        select(own.c.outlet, func.sum(own.c.n).label("with_film"),
-               func.sum(own.c.calls).label("called"), func.sum(own.c.expected).label("expected"),
-               func.sum(own.c.calls_inferred).label("called_inferred"),
-               when(comparable, own.c.scored).label("lenient_n"),
-               when(comparable, own.c.score_sum - own.c.scored * other_mean, 0.0).label("lenient_sum"),
-               when(comparable, own.c.squares - 2.0 * other_mean * own.c.score_sum
-                    + own.c.scored * other_mean * other_mean, 0.0).label("lenient_squares"),
-               when(comparable, own.c.scored_inferred).label("lenient_inferred"),
-               when(comparable, 1).label("lenient_films"), when(comparable, other_scored).label("lenient_base"),
-               when(comparable, film.c.scored_inferred - own.c.scored_inferred).label("lenient_base_inferred"),
-               when(and_(compared, tie), own.c.calls).label("ties"),
-               when(counted, agreeing).label("agree"), when(counted, own.c.calls).label("agree_n"),
-               when(counted, own.c.calls_inferred).label("agree_inferred"),
-               when(counted, 1).label("agree_films"), when(counted, other_calls).label("agree_base"),
-               when(counted, film.c.calls_inferred - own.c.calls_inferred).label("agree_base_inferred"))
-        .join_from(own, film, film.c.film == own.c.film).group_by(own.c.outlet))
+    """Per outlet, the sums of the table's figures over its films: read from the kept row per
+    outlet (outlet_leniency_sums) at the minimum they are kept for, else summed from one row per
+    (outlet, film) against the film's totals, never from the reviews themselves."""
+    def named(column):
+        return column.in_(select(Publication.id).where(Publication.key.in_(keys)))
+    if min_other_reviews != KEPT_MIN_OTHER_REVIEWS:
+        return leniency_sums(min_other_reviews, outlets=None if keys is None else named)
+    kept = OutletLeniencySums
+    statement = select(kept.publication_id.label("outlet"), *(getattr(kept, name) for name in SUMS))
+    return statement if keys is None else statement.where(named(kept.publication_id))
 
 
 def outlet_leniencies(session: Session, *, keys: list[str] | None = None,

@@ -116,10 +116,13 @@ def outlet_profile(session: Session, key: str, *, min_other_reviews: int = MIN_O
     """The profile of the stored outlet `key` (OutletNotStored if there is none)."""
     outlet = find_outlet(session, key)
     min_other_reviews = max(1, min_other_reviews)  # a consensus of nobody is none
-    rows = session.execute(
+    # ordered here, not in SQL: ORDER BY id makes SQLite take ix_reviews_publication_id for its
+    # order and read every row through its text (330 ms cold at 1M reviews, 7 ms from the
+    # covering ix_reviews_publication_scale)
+    rows = sorted(session.execute(
         select(Review.id, Review.film_id, Review.published, Review.score, Review.fresh, Review.verdict_source,
                Review.confidence)
-        .where(Review.publication_id == outlet.id).order_by(Review.id)).all()
+        .where(Review.publication_id == outlet.id)).all(), key=lambda row: row.id)
     critics = session.scalar(select(func.count(distinct(ReviewCritic.critic_id)))
                              .join(Review, Review.id == ReviewCritic.review_id)
                              .where(Review.publication_id == outlet.id))
