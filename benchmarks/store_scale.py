@@ -138,6 +138,9 @@ class Snapshot:
                 {"top": self.max_ids["reviews"], "films": self.max_ids["films"]}).scalars())
             for kept in ("film_aggregates", "outlet_film_sums"):
                 connection.execute(text(f"DELETE FROM {kept} WHERE film_id > :top"), {"top": self.max_ids["films"]})
+            for kept in ("outlet_film_sums", "outlet_leniency_sums"):  # (rebuilt below, from what is left)
+                connection.execute(text(f"DELETE FROM {kept} WHERE publication_id > :top"),
+                                   {"top": self.max_ids["publications"]})
             for child, column, parent in _ADDED_BY_PARENT:
                 connection.execute(text(f"DELETE FROM {child} WHERE {column} > :top"), {"top": self.max_ids[parent]})
             for name in _ADDED_BY_ID:

@@ -134,17 +134,21 @@ def add_difference(session: Session, before: Shares, after: Shares) -> None:
 
 
 def _make_missing_rows(session: Session, outlet_ids: list[int]) -> None:
-    """A zero row for each of these outlets that has none yet; a row a rival transaction makes at
-    the same moment is left as it is (ON CONFLICT DO NOTHING), so the addition after it holds."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+    """A zero row for each of these outlets that has none yet (rare: an outlet's first film); a
+    row a rival transaction makes at the same moment is left as it is (ON CONFLICT DO NOTHING),
+    so the addition after it holds."""
+    kept = set()
+    for chunk in chunks(outlet_ids):
+        kept.update(session.scalars(select(OutletLeniencySums.publication_id).where(
+            values_in(session, OutletLeniencySums.publication_id, chunk))))
+    missing = [{"publication_id": outlet, **dict.fromkeys(SUMS, 0)} for outlet in outlet_ids if outlet not in kept]
+    if not missing:
+        return
+    if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    rows = [{"publication_id": outlet, **dict.fromkeys(SUMS, 0)} for outlet in outlet_ids]
-    for chunk in chunks(rows):
-        session.execute(insert(OutletLeniencySums).values(chunk).on_conflict_do_nothing(
-            index_elements=["publication_id"]))
+    session.execute(insert(OutletLeniencySums).on_conflict_do_nothing(index_elements=["publication_id"]), missing)
 
 
 def insert_every_outlet():
