@@ -13,7 +13,7 @@ from alembic import command
 from sqlalchemy import text
 
 from aggregator.cli.main import main
-from aggregator.db.models import FilmAggregate, OutletFilmSums
+from aggregator.db.models import FilmAggregate, OutletFilmSums, OutletLeniencySums
 from aggregator.db.session import (
     alembic_config,
     current_revisions,
@@ -76,14 +76,16 @@ def database_at_0007(url: str, profiles=PROFILES_BEFORE):
 
 def save_before_0009(engine, *items):
     """Save with today's store into a database at 0007: what later revisions add (0009's
-    `reviews.film_reason`, 0014's and 0016's kept sums) is there only while saving."""
+    `reviews.film_reason`, 0014's, 0016's and 0018's kept sums) is there only while saving."""
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE reviews ADD COLUMN film_reason TEXT"))
         FilmAggregate.__table__.create(connection)
         OutletFilmSums.__table__.create(connection)
+        OutletLeniencySums.__table__.create(connection)
     save(engine, *items)
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE reviews DROP COLUMN film_reason"))
+        OutletLeniencySums.__table__.drop(connection)
         OutletFilmSums.__table__.drop(connection)
         FilmAggregate.__table__.drop(connection)
 
