@@ -16,7 +16,6 @@ from aggregator.db.models import OutletLeniencySums
 from aggregator.db.outlet_leniency_sums import KEPT_MIN_OTHER_REVIEWS, SUMS, leniency_sums, stale_outlets
 from aggregator.db.session import session_factory
 from aggregator.db.upsert import save_reviews
-from aggregator.query.critic_profile import MIN_OTHER_REVIEWS
 from aggregator.query.outlet_leniency import outlet_leniencies, outlet_table
 from tests.test_film_aggregates import random_items
 from tests.test_films_top import PUBLICATIONS
@@ -34,11 +33,6 @@ def stored_store(db_engine, seed: int = 23, reviews: int = 160):
 
 def summed(session) -> dict[int, dict]:
     return {row["outlet"]: dict(row) for row in session.execute(leniency_sums(KEPT_MIN_OTHER_REVIEWS)).mappings()}
-
-
-def test_the_kept_minimum_is_the_query_default():
-    # were they to differ the table would still be right, but every default question would sum the pairs
-    assert KEPT_MIN_OTHER_REVIEWS == MIN_OTHER_REVIEWS
 
 
 def test_the_table_reads_the_kept_rows_and_they_equal_the_pairs_summed(db_engine):

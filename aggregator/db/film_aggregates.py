@@ -218,9 +218,8 @@ def refresh(session: Session, film_ids: Iterable[int]) -> None:
     if not ids:
         return
     _lock(session, ids)
-    before = outlet_leniency_sums.shares_of_films(session, ids)
-    _recount(session, ids)
-    outlet_leniency_sums.add_difference(session, before, outlet_leniency_sums.shares_of_films(session, ids))
+    with outlet_leniency_sums.kept_through(session, ids):
+        _recount(session, ids)
 
 
 def _recount(session: Session, ids: list[int]) -> None:
@@ -360,11 +359,10 @@ def _refresh_pending(session: Session) -> None:
     if not touched:
         return
     _lock(session, touched)  # before a share is read: a rival commits first
-    before = outlet_leniency_sums.shares_of_films(session, touched)
-    pending |= add_reviews(session, sorted(i for i, film_id in film_of.items() if film_id not in pending))
-    if pending:
-        _recount(session, sorted(pending))
-    outlet_leniency_sums.add_difference(session, before, outlet_leniency_sums.shares_of_films(session, touched))
+    with outlet_leniency_sums.kept_through(session, touched):
+        pending |= add_reviews(session, sorted(i for i, film_id in film_of.items() if film_id not in pending))
+        if pending:
+            _recount(session, sorted(pending))
 
 
 @event.listens_for(Session, "after_rollback")

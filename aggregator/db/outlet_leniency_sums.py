@@ -24,7 +24,8 @@ asked with another minimum computes its sums from the pairs as before.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Float, and_, bindparam, case, cast, delete, func, literal, select, update
@@ -35,9 +36,8 @@ from aggregator.db.models import FilmAggregate, OutletFilmSums, OutletLeniencySu
 
 KEPT_MIN_OTHER_REVIEWS = 5
 """The leave-one-out minimum the kept sums are counted for: a film counts towards an outlet's
-leniency (or agreement) when it has at least this many other scores (or calls). The query
-layer's default (aggregator.query.critic_profile.MIN_OTHER_REVIEWS) must equal it for the table
-to be read from the kept rows; tests/test_outlet_leniency_sums.py checks that it does."""
+leniency (or agreement) when it has at least this many other scores (or calls). It is the
+query layer's default (aggregator.query.critic_profile.MIN_OTHER_REVIEWS takes it from here)."""
 COUNTS = ("with_film", "called", "called_inferred", "lenient_n", "lenient_inferred", "lenient_films",
           "lenient_base", "lenient_base_inferred", "ties", "agree", "agree_n", "agree_inferred", "agree_films",
           "agree_base", "agree_base_inferred")
@@ -101,6 +101,16 @@ def leniency_sums(min_other_reviews: int, *, outlets: Callable[[Any], Any] | Non
 
 
 Shares = dict[int, dict[str, float]]
+
+
+@contextmanager
+def kept_through(session: Session, film_ids: Iterable[int]) -> Iterator[None]:
+    """The outlets' kept sums follow whatever the block does to these films' sums: their shares
+    read before it and after it, the difference added. The films must be locked already."""
+    ids = sorted(set(film_ids))
+    before = shares_of_films(session, ids)
+    yield
+    add_difference(session, before, shares_of_films(session, ids))
 
 
 def shares_of_films(session: Session, film_ids: Iterable[int]) -> Shares:

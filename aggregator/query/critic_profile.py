@@ -25,12 +25,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aggregator.db.models import Critic, FilmAggregate, Publication, Review, ReviewCritic
+from aggregator.db.outlet_leniency_sums import KEPT_MIN_OTHER_REVIEWS
 from aggregator.query.intervals import Z95, t_quantile_975, wilson_interval  # noqa: F401  (re-exported)
 
-MIN_OTHER_REVIEWS = 5
+MIN_OTHER_REVIEWS = KEPT_MIN_OTHER_REVIEWS
 """A film enters agreement and contrarian rate only with at least this many OTHER reviews
 carrying a fresh call (leniency: other reviews with a score). Fewer make a consensus of
-two friends."""
+two friends. The store keeps the outlets' leniency sums for this minimum
+(aggregator.db.outlet_leniency_sums), so it is defined there."""
 
 MIN_INPUTS = 5
 """Below this many inputs (reviews counted in its denominator) a figure is "too few"."""

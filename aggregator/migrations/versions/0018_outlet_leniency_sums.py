@@ -22,6 +22,8 @@ down_revision: str | Sequence[str] | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# the columns as of this revision, written out: a migration keeps its own schema (the filling
+# reads the store's statement, which selects them by name)
 COUNTS = ("with_film", "called", "called_inferred", "lenient_n", "lenient_inferred", "lenient_films",
           "lenient_base", "lenient_base_inferred", "ties", "agree", "agree_n", "agree_inferred", "agree_films",
           "agree_base", "agree_base_inferred")
